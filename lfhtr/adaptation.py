@@ -1,0 +1,114 @@
+"""What an adaptation strategy works with: the model, the unlabelled images, and resumable state.
+
+Strategies own the algorithm; this object owns the plumbing they share (reading the target images,
+logging rounds with the monitor CER, checkpointing mid-round, writing the final model and plot), so a
+third-party strategy gets resume and reporting for free.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lfhtr.atomic import atomic_write
+from lfhtr.imaging.folder import ImageSet
+from lfhtr.imaging.labels import LabelledImages
+from lfhtr.plots import plot_adaptation
+from lfhtr.progress import console
+from lfhtr.session import Session
+from lfhtr.synth import SynthPipeline, build_lexicon
+from lfhtr.text.charset import Charset
+from lfhtr.train import checkpoint, runlog
+from lfhtr.train.decoding import Reading
+from lfhtr.train.lexicon import Lexicon
+from lfhtr.train.measure import measure
+from lfhtr.train.recognizer import Recognizer
+from lfhtr.train.trainer import Trainer
+
+SYNTHETIC_BASE = 10**13  # adaptation's synthetic samples, apart from pretraining's and validation's
+
+
+def fresh_state() -> dict[str, Any]:
+    return {"round": 0, "labels": None, "previous": {}, "step_in_round": 0}
+
+
+@dataclass
+class AdaptRun:
+    session: Session
+    recognizer: Recognizer
+    trainer: Trainer
+    pipeline: SynthPipeline
+    target: ImageSet
+    monitor: LabelledImages | None
+    last: Path
+    final: Path
+    log: Path
+    state: dict[str, Any] = field(default_factory=fresh_state)
+    batch_size: int = 64
+    synthetic_base: int = SYNTHETIC_BASE
+    _lexicon: Lexicon | None = None
+
+    @property
+    def charset(self) -> Charset:
+        return self.recognizer.charset
+
+    @property
+    def seed(self) -> int:
+        return self.session.spec.seed
+
+    def read_target(self, method: str = "greedy", lexicon: bool = False) -> list[Reading]:
+        readings, outputs = self.recognizer.read(self.target.images, self.batch_size, method, keep_outputs=lexicon)
+        if lexicon:
+            if self._lexicon is None:
+                self._lexicon = build_lexicon(self.session)
+            readings = [self._lexicon.snap(lp, n, r) for (lp, n), r in zip(outputs, readings)]
+        return readings
+
+    def monitor_metrics(self) -> dict[str, float] | None:
+        if self.monitor is None:
+            return None
+        metrics, _ = measure(self.recognizer, self.monitor.images, self.monitor.texts, self.batch_size)
+        return metrics
+
+    def log_round(self, round_index: int, readings: list[Reading], kept: list[int], changed: int) -> None:
+        chosen = [readings[i].confidence for i in kept]
+        record: dict[str, Any] = {
+            "round": round_index,
+            "time": time.time(),
+            "images": len(readings),
+            "kept": len(kept),
+            "changed": changed,
+            "mean_confidence_kept": sum(chosen) / max(1, len(chosen)),
+            "mean_confidence_all": sum(r.confidence for r in readings) / max(1, len(readings)),
+            "monitor": self.monitor_metrics(),
+        }
+        runlog.append(self.log, record)
+        atomic_write(
+            self.log.parent / f"adapt-round-{round_index}.tsv",
+            "".join(f"{self.target.names[i]}\t{readings[i].text}\t{readings[i].confidence:.4f}\n" for i in kept),
+        )
+        shown = f", monitor CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
+        console.print(
+            f"adapt round {round_index + 1}: kept {len(kept)}/{len(readings)}, "
+            f"mean confidence {record['mean_confidence_kept']:.3f}, changed {changed}{shown}"
+        )
+
+    def save(self) -> None:
+        meta = {**self.recognizer.meta(), "stage": "adapt", "step": self.trainer.step,
+                "round": self.state["round"], "spec_hash": self.session.spec_hash()}
+        checkpoint.save(self.last, {**self.trainer.state_dict(), "adapt": self.state}, meta)
+
+    def finish(self) -> Path:
+        metrics = self.monitor_metrics()
+        meta = {**self.recognizer.meta(), "stage": "adapted", "step": self.trainer.step,
+                "rounds": self.state["round"], "monitor": metrics, "spec_hash": self.session.spec_hash()}
+        checkpoint.save(self.final, {"model": self.recognizer.net.state_dict()}, meta)
+        records = runlog.read(self.log)
+        runlog.append(self.log, {"round": self.state["round"], "final": True, "time": time.time(), "monitor": metrics})
+        plot_adaptation(records + [{"round": self.state["round"], "monitor": metrics}], self.log.parent / "adapt.png")
+        if metrics:
+            console.print(f"adapt: final monitor CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f}")
+        console.print(f"adapt: adapted model in {self.final}")
+        return self.final

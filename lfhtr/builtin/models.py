@@ -1,0 +1,78 @@
+"""Built-in recogniser architectures.
+
+CRNN-CTC is the default because it is the best accuracy per CPU-second at word level: a small CNN turns
+the image into a sequence of column features, a BiLSTM reads it in both directions, and CTC needs no
+alignment between image columns and characters.
+"""
+
+from __future__ import annotations
+
+import torch
+from pydantic import Field
+from torch import nn
+
+from lfhtr.core.interfaces import ModelArchitecture, PluginOptions
+
+
+class CrnnOptions(PluginOptions):
+    channels: list[int] = Field(
+        default_factory=lambda: [32, 64, 128, 160], description="Conv channels of the four CNN stages."
+    )
+    hidden: int = Field(160, ge=8, description="LSTM hidden size per direction.")
+    layers: int = Field(2, ge=1, le=6, description="BiLSTM layers.")
+    dropout: float = Field(0.2, ge=0, lt=1)
+
+
+def _block(cin: int, cout: int, pool: tuple[int, int]) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(pool, pool),
+    )
+
+
+class CrnnNet(nn.Module):
+    """Four conv stages (width ÷ 4, height ÷ 16), height folded into features, BiLSTM, linear to classes."""
+
+    width_factor = 4
+
+    def __init__(self, num_classes: int, height: int, options: CrnnOptions) -> None:
+        super().__init__()
+        if len(options.channels) != 4:
+            raise ValueError("model.channels needs exactly four values")
+        c1, c2, c3, c4 = options.channels
+        self.cnn = nn.Sequential(
+            _block(1, c1, (2, 2)),
+            _block(c1, c2, (2, 2)),
+            nn.Sequential(nn.Conv2d(c2, c3, 3, padding=1, bias=False), nn.BatchNorm2d(c3), nn.ReLU(inplace=True)),
+            _block(c3, c3, (2, 1)),
+            _block(c3, c4, (2, 1)),
+        )
+        folded = c4 * max(1, height // 16)
+        self.project = nn.Sequential(nn.Dropout(options.dropout), nn.Linear(folded, 2 * options.hidden))
+        self.rnn = nn.LSTM(
+            2 * options.hidden,
+            options.hidden,
+            num_layers=options.layers,
+            bidirectional=True,
+            dropout=options.dropout if options.layers > 1 else 0.0,
+        )
+        self.head = nn.Sequential(nn.Dropout(options.dropout), nn.Linear(2 * options.hidden, num_classes))
+
+    def forward(self, images: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.cnn(images)  # B, C, H', T
+        b, c, h, t = features.shape
+        seq = features.permute(3, 0, 1, 2).reshape(t, b, c * h)
+        seq, _ = self.rnn(self.project(seq))
+        logits = self.head(seq)
+        lengths = torch.clamp(torch.div(widths, self.width_factor, rounding_mode="floor"), 1, t)
+        return logits.float().log_softmax(-1), lengths
+
+
+class CrnnCtc(ModelArchitecture[CrnnOptions]):
+    Options = CrnnOptions
+    options: CrnnOptions
+
+    def build(self, num_classes: int, height: int) -> nn.Module:
+        return CrnnNet(num_classes, height, self.options)

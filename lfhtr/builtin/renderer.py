@@ -1,0 +1,144 @@
+"""The built-in font renderer: a word in a random handwriting font, with the variation a pen gives.
+
+Rendering happens at ``render_scale`` × the target height and is then downsampled, which gives the soft
+anti-aliased strokes of a scanned page instead of FreeType's crisp hinting at tiny sizes.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from pydantic import Field
+
+from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
+from lfhtr.errors import DataError
+from lfhtr.fonts import Font, default_font_dir, load_fonts
+
+Range = tuple[float, float]
+
+
+class FontRendererOptions(PluginOptions):
+    fonts: list[str] = Field(
+        default_factory=list,
+        description="Font folders or files; empty: the built-in set from scripts/install-fonts.sh.",
+    )
+    exclude: list[str] = Field(default_factory=list, description="Glob patterns of font file names to skip.")
+    min_coverage: float = Field(
+        0.95, ge=0, le=1, description="Skip fonts drawing less than this share of the charset's letters/digits."
+    )
+    render_scale: float = Field(1.5, ge=1, le=4, description="Supersampling factor before downscaling.")
+    letter_spacing: Range = Field((-0.04, 0.12), description="Extra space between letters, in em.")
+    spacing_probability: float = Field(0.3, ge=0, le=1, description="Share of words drawn letter by letter.")
+    baseline_jitter: float = Field(0.04, ge=0, le=0.3, description="Per-letter baseline wobble, in em.")
+    shear: Range = Field((-0.4, 0.3), description="Horizontal shear (slant) factor range.")
+    stroke_width: tuple[int, int] = Field((0, 2), description="Extra stroke width range, in render pixels.")
+    ink: tuple[int, int] = Field((0, 90), description="Ink grey level range (0 = black).")
+    paper: tuple[int, int] = Field((185, 255), description="Paper grey level range (255 = white).")
+    margin: Range = Field((0.0, 0.15), description="Blank margin around the word, in image heights.")
+
+
+class FontRenderer(Renderer[FontRendererOptions]):
+    Options = FontRendererOptions
+    options: FontRendererOptions
+
+    def prepare(self, context: BuildContext, height: int) -> None:
+        o = self.options
+        locations = [context.resolve(p) for p in o.fonts] or [default_font_dir()]
+        self.fonts: list[Font] = load_fonts(locations, o.exclude, context.charset.chars, o.min_coverage)
+        if not self.fonts:
+            raise DataError(
+                f"no usable font in {', '.join(map(str, locations))} (need .ttf/.otf/.woff/.woff2 covering "
+                f"{o.min_coverage:.0%} of the charset); run scripts/install-fonts.sh or set renderer.fonts."
+            )
+        self.height = height
+        self.size = max(8, round(height * o.render_scale))
+        self._faces: dict[Path, ImageFont.FreeTypeFont] = {}
+        self._by_text: dict[str, list[Font]] = {}
+
+    def _face(self, font: Font) -> ImageFont.FreeTypeFont:
+        face = self._faces.get(font.path)
+        if face is None:
+            face = self._faces[font.path] = ImageFont.truetype(str(font.path), self.size)
+        return face
+
+    def fonts_for(self, text: str) -> list[Font]:
+        chars = "".join(sorted(set(text)))
+        found = self._by_text.get(chars)
+        if found is None:
+            found = self._by_text[chars] = [f for f in self.fonts if f.covers(chars)]
+            if len(self._by_text) > 50000:
+                self._by_text.clear()
+        return found
+
+    def can_render(self, text: str) -> bool:
+        return bool(self.fonts_for(text))
+
+    def render(self, text: str, rng: random.Random) -> np.ndarray:
+        candidates = self.fonts_for(text)
+        if not candidates:
+            raise DataError(f"no usable font draws every character of {text!r}")
+        return self.render_with(rng.choice(candidates), text, rng)
+
+    def render_with(self, font: Font, text: str, rng: random.Random) -> np.ndarray:
+        o = self.options
+        face = self._face(font)
+        stroke = rng.randint(*o.stroke_width)
+        mask = self._draw(face, text, rng, stroke) if rng.random() < o.spacing_probability else None
+        if mask is None:
+            mask = self._draw_whole(face, text, stroke)
+        shear = rng.uniform(*o.shear)
+        if abs(shear) > 0.02:
+            # input x = output x + shear·(y − h/2) − extra/2: slant about the middle line, widened to fit
+            w, h = mask.size
+            extra = int(abs(shear) * h) + 1
+            mask = mask.transform(
+                (w + extra, h),
+                Image.Transform.AFFINE,
+                (1, shear, -shear * h / 2 - extra / 2, 0, 1, 0),
+                resample=Image.Resampling.BILINEAR,
+            )
+        return self._finish(mask, rng)
+
+    def _draw_whole(self, face: ImageFont.FreeTypeFont, text: str, stroke: int) -> Image.Image:
+        left, top, right, bottom = face.getbbox(text, stroke_width=stroke)
+        pad = self.size // 2
+        canvas = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
+        ImageDraw.Draw(canvas).text(
+            (pad - left, pad - top), text, font=face, fill=255, stroke_width=stroke, stroke_fill=255
+        )
+        return canvas
+
+    def _draw(self, face: ImageFont.FreeTypeFont, text: str, rng: random.Random, stroke: int) -> Image.Image:
+        o = self.options
+        spacing = rng.uniform(*o.letter_spacing) * self.size
+        advances = [face.getlength(ch) + spacing for ch in text]
+        width = int(sum(max(a, 1) for a in advances) + 2 * self.size)
+        canvas = Image.new("L", (width, self.size * 3), 0)
+        draw = ImageDraw.Draw(canvas)
+        x = float(self.size)
+        for ch, advance in zip(text, advances):
+            y = self.size * (2.0 + rng.uniform(-o.baseline_jitter, o.baseline_jitter))
+            draw.text((x, y), ch, font=face, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
+            x += max(advance, 1)
+        return canvas
+
+    def _finish(self, mask: Image.Image, rng: random.Random) -> np.ndarray:
+        """Tight crop, random margins, height normalisation, then ink/paper levels."""
+        o = self.options
+        box = mask.getbbox()
+        if box is None:
+            mask, box = Image.new("L", (4, 4), 0), (0, 0, 4, 4)
+        left, top, right, bottom = box
+        ink_h = bottom - top
+        m = [rng.uniform(*o.margin) * ink_h for _ in range(4)]
+        crop = mask.crop((int(left - m[0]), int(top - m[1]), int(right + m[2]) + 1, int(bottom + m[3]) + 1))
+        scale = self.height / crop.height
+        width = max(1, round(crop.width * scale))
+        small = np.asarray(crop.resize((width, self.height), Image.Resampling.BILINEAR), dtype=np.float32)
+        ink = rng.uniform(*o.ink)
+        paper = rng.uniform(max(o.paper[0], ink + 60), max(o.paper[1], ink + 60))
+        out = paper - small * ((paper - ink) / 255.0)
+        return np.clip(out, 0, 255).astype(np.uint8)

@@ -1,0 +1,174 @@
+"""Built-in text samplers: corpus word frequencies, a plain word list, and a character n-gram model.
+
+All three share the same "styling" of drawn words (capitals, attached punctuation, numbers), because
+real word images carry these whatever the corpus model is, and a recogniser never shown a capital or a
+trailing comma will misread every one it meets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import string
+from collections import Counter
+from pathlib import Path
+
+from pydantic import Field
+
+from lfhtr.core.interfaces import BuildContext, PluginOptions, TextSampler
+from lfhtr.errors import DataError
+from lfhtr.text.corpus import (
+    WeightedWords,
+    builtin_counts,
+    corpus_counts,
+    load_counts,
+    restrict,
+    save_counts,
+)
+from lfhtr.text.ngram import CharNgram
+
+
+class SamplerOptions(PluginOptions):
+    capitalize: float = Field(0.2, ge=0, le=1, description="Probability of an initial capital.")
+    upper: float = Field(0.02, ge=0, le=1, description="Probability of an all-capitals word.")
+    punctuation: float = Field(0.1, ge=0, le=1, description="Probability of a trailing mark (,.;:).")
+    numbers: float = Field(0.02, ge=0, le=1, description="Probability of a number instead of a word.")
+    max_length: int = Field(16, ge=1, description="Longest word drawn, in characters.")
+
+
+class CorpusOptions(SamplerOptions):
+    corpora: list[str] = Field(
+        default_factory=list, description="Plain-text files; empty: wordfreq's built-in list."
+    )
+    language: str = Field("en", description="wordfreq language when no corpora are given.")
+    top_n: int = Field(50000, ge=1, description="Size of the built-in word list.")
+
+
+class StyledSampler(TextSampler[SamplerOptions]):
+    """Applies the shared styling; subclasses provide ``draw_word``."""
+
+    options: SamplerOptions
+
+    def prepare(self, context: BuildContext) -> None:
+        self._charset = context.charset
+
+    def draw_word(self, rng: random.Random) -> str:
+        raise NotImplementedError
+
+    def sample(self, rng: random.Random) -> str:
+        o = self.options
+        for _ in range(100):
+            if rng.random() < o.numbers:
+                word = str(rng.choice([rng.randint(0, 99), rng.randint(100, 2100), rng.randint(1, 31)]))
+            else:
+                word = self.draw_word(rng)
+                r = rng.random()
+                if r < o.upper:
+                    word = word.upper()
+                elif r < o.upper + o.capitalize:
+                    word = word[:1].upper() + word[1:]
+            if rng.random() < o.punctuation:
+                word += rng.choice(".,,,;:")
+            if self._charset.covers(word) and len(word) <= o.max_length:
+                return word
+        raise DataError("the sampler cannot draw any word the charset covers; widen the charset.")
+
+
+def _cache_path(context: BuildContext, kind: str, *parts: object) -> Path:
+    key = hashlib.sha256(repr((context.charset.chars, *parts)).encode()).hexdigest()[:16]
+    return context.cache_dir / f"{kind}-{key}.json"
+
+
+def _counts(options: CorpusOptions, context: BuildContext) -> Counter[str]:
+    if options.corpora:
+        return corpus_counts([context.resolve(p) for p in options.corpora])
+    return builtin_counts(options.language, options.top_n)
+
+
+class FrequencySampler(StyledSampler):
+    """Words in proportion to corpus frequency, flattened by ``alpha`` so rare words are not starved."""
+
+    class Options(CorpusOptions):
+        alpha: float = Field(0.5, gt=0, le=1, description="Frequency exponent; 1 = true Zipf, lower = flatter.")
+
+    options: Options
+
+    def prepare(self, context: BuildContext) -> None:
+        super().prepare(context)
+        o = self.options
+        path = _cache_path(context, "frequency", o.corpora, o.language, o.top_n, o.max_length)
+        counts = load_counts(path)
+        if counts is None:
+            counts = restrict(_counts(o, context), context.charset, o.max_length)
+            save_counts(path, counts)
+        self.words = WeightedWords(counts, o.alpha)
+
+    def draw_word(self, rng: random.Random) -> str:
+        return self.words.sample(rng)
+
+    def lexicon(self) -> dict[str, float]:
+        return self.words.probabilities
+
+
+class WordListSampler(StyledSampler):
+    """Uniform over a word list file (one word per line); for closed vocabularies."""
+
+    class Options(SamplerOptions):
+        path: str = Field(description="Text file, one word per line (extra columns are ignored).")
+
+    options: Options
+
+    def prepare(self, context: BuildContext) -> None:
+        super().prepare(context)
+        path = context.resolve(self.options.path)
+        try:
+            lines = path.read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(f"{path}: cannot read word list ({exc}); fix corpus.path.") from None
+        words = [line.split()[0] for line in lines if line.strip()]
+        self.words = WeightedWords(restrict(Counter(dict.fromkeys(words, 1)), context.charset, 10**6))
+
+    def draw_word(self, rng: random.Random) -> str:
+        return rng.choice(self.words.words)
+
+    def lexicon(self) -> dict[str, float]:
+        return self.words.probabilities
+
+
+class NgramSampler(StyledSampler):
+    """Novel but plausible words from a character n-gram model, mixed with real corpus words."""
+
+    class Options(CorpusOptions):
+        order: int = Field(4, ge=1, le=8, description="n of the character n-gram.")
+        real_words: float = Field(0.5, ge=0, le=1, description="Share of draws that are real corpus words.")
+        min_count: int = Field(2, ge=1, description="Back off from contexts seen fewer times than this.")
+
+    options: Options
+
+    def prepare(self, context: BuildContext) -> None:
+        super().prepare(context)
+        o = self.options
+        counts_path = _cache_path(context, "frequency", o.corpora, o.language, o.top_n, o.max_length)
+        counts = load_counts(counts_path)
+        if counts is None:
+            counts = restrict(_counts(o, context), context.charset, o.max_length)
+            save_counts(counts_path, counts)
+        lowered = Counter({w: c for w, c in counts.items() if not any(ch in string.punctuation for ch in w)})
+        model_path = _cache_path(context, "ngram", o.corpora, o.language, o.top_n, o.max_length, o.order)
+        model = CharNgram.load(model_path)
+        if model is None:
+            model = CharNgram.train(Counter({w: max(1, int(c**0.5)) for w, c in lowered.items()}), o.order)
+            model.save(model_path)
+        self.model = model
+        self.words = WeightedWords(counts, 0.5)
+
+    def draw_word(self, rng: random.Random) -> str:
+        if rng.random() < self.options.real_words:
+            return self.words.sample(rng)
+        word = ""
+        while not word:
+            word = self.model.generate(rng, self.options.max_length, self.options.min_count)
+        return word
+
+    def lexicon(self) -> dict[str, float]:
+        return self.words.probabilities

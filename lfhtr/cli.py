@@ -1,0 +1,189 @@
+"""The `lfhtr` command: a thin Typer layer that parses, loads the session and calls a stage.
+
+Stages import torch, so they are imported only when run: `lfhtr --help`, `init` and `spec` stay quick.
+Every expected failure is an LfhtrError, printed as one line with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+from rich.console import Console
+from rich.table import Table
+
+from lfhtr import __version__
+from lfhtr.atomic import atomic_write
+from lfhtr.core import plugins
+from lfhtr.core import spec as specs
+from lfhtr.errors import LfhtrError
+
+
+
+class ErrorsAsOneLine(TyperGroup):
+    """Print expected failures as one line and exit non-zero, for the real CLI and CliRunner alike."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LfhtrError as exc:
+            Console(stderr=True, soft_wrap=True, highlight=False).print(f"[red]error:[/] {exc}")
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=ErrorsAsOneLine, no_args_is_help=True, add_completion=False, help="Label-free handwritten text recognition."
+)
+spec_app = typer.Typer(no_args_is_help=True, help="Validate a session spec or export its JSON Schema.")
+fonts_app = typer.Typer(invoke_without_command=True, help="List the handwriting fonts and their coverage.")
+app.add_typer(spec_app, name="spec")
+app.add_typer(fonts_app, name="fonts")
+out = Console()
+
+SpecPath = Annotated[Path, typer.Argument(help="Session spec (JSON).")]
+
+
+class Stage(str, Enum):
+    synth = "synth"
+    pretrain = "pretrain"
+    adapt = "adapt"
+    evaluate = "evaluate"
+    transcribe = "transcribe"
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"lfhtr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")  # noqa: UP007
+    ] = None,
+) -> None:
+    """Train a word recogniser on synthetic handwriting, then adapt it to real unlabelled images."""
+
+
+@app.command()
+def init(
+    path: SpecPath,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing spec.")] = False,
+) -> None:
+    """Write a complete session spec with every default, plus its JSON Schema beside it."""
+    if path.exists() and not force:
+        raise LfhtrError(f"{path} exists; pass --force to overwrite it.")
+    schema_path = path.with_name("session.schema.json")
+    data = specs.dump(specs.default_spec())
+    data["$schema"] = schema_path.name
+    atomic_write(schema_path, json.dumps(specs.schema(), indent=2))
+    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    out.print(f"wrote {path} and {schema_path}")
+
+
+@spec_app.command("validate")
+def spec_validate(path: SpecPath) -> None:
+    """Check a spec: JSON syntax, plugin kinds, every option value."""
+    specs.load(path)
+    out.print(f"{path}: valid")
+
+
+@spec_app.command("schema")
+def spec_schema(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,  # noqa: UP007
+) -> None:
+    """Print the JSON Schema of session specs (with the installed plugins' options)."""
+    text = json.dumps(specs.schema(), indent=2)
+    if output:
+        atomic_write(output, text)
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@app.command("plugins")
+def list_plugins() -> None:
+    """Every installed plugin: family, name, distribution, version, and whether it loads."""
+    table = Table("family", "name", "distribution", "version", "status")
+    for family in plugins.FAMILIES:
+        for info in plugins.available(family):
+            try:
+                plugins.load(family, info.name)
+                status = "[green]ok[/]"
+            except LfhtrError as exc:
+                status = f"[red]broken[/]: {exc}"
+            table.add_row(family, info.name, info.distribution, info.version, status)
+    out.print(table)
+
+
+@fonts_app.callback()
+def fonts(
+    ctx: typer.Context,
+    spec: Annotated[Optional[Path], typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
+) -> None:
+    """Fonts found for the session, with what each cannot draw."""
+    if ctx.invoked_subcommand:
+        return
+    from lfhtr.fontreport import coverage_table
+
+    out.print(coverage_table(spec))
+
+
+@fonts_app.command("preview")
+def fonts_preview(
+    output: Annotated[Path, typer.Argument(help="PNG to write.")] = Path("fonts-preview.png"),
+    text: Annotated[str, typer.Option(help="Word each font writes.")] = "Washington",
+    spec: Annotated[Optional[Path], typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
+) -> None:
+    """A PNG grid of every usable font writing one word."""
+    from lfhtr.fontreport import preview
+
+    count = preview(spec, text, output)
+    out.print(f"wrote {output} ({count} fonts)")
+
+
+@app.command()
+def run(
+    stage: Annotated[Stage, typer.Argument(help="Which stage to run.")],
+    path: SpecPath,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
+    restart: Annotated[bool, typer.Option(help="Start over even if checkpoints exist.")] = False,
+    checkpoint: Annotated[Optional[str], typer.Option(help="Checkpoint to use instead of the default.")] = None,  # noqa: UP007
+    images: Annotated[Optional[str], typer.Option(help="transcribe: folder to read (overrides the spec).")] = None,  # noqa: UP007
+    workers: Annotated[Optional[int], typer.Option(help="synth: worker processes (overrides the spec).")] = None,  # noqa: UP007
+) -> None:
+    """Run one stage of the session: synth, pretrain, adapt, evaluate or transcribe."""
+    from lfhtr.session import Session
+
+    session = Session.load(path)
+    if stage is Stage.synth:
+        from lfhtr.stages import synth
+
+        synth.run(session, workers)
+    elif stage is Stage.pretrain:
+        from lfhtr.stages import pretrain
+
+        pretrain.run(session, resume=resume, restart=restart)
+    elif stage is Stage.adapt:
+        from lfhtr.stages import adapt
+
+        adapt.run(session, resume=resume, restart=restart, checkpoint=checkpoint)
+    elif stage is Stage.evaluate:
+        from lfhtr.stages import evaluate
+
+        evaluate.run(session, checkpoint)
+    else:
+        from lfhtr.stages import transcribe
+
+        transcribe.run(session, images, checkpoint)
+
+
+def main() -> None:
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # it warns about harmless font-table quirks
+    app()

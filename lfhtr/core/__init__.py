@@ -1,0 +1,1 @@
+"""Interfaces, plugin discovery and the session spec: everything plugins build against."""

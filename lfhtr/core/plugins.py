@@ -1,0 +1,139 @@
+"""Plugin discovery through entry points, one path for built-in and third-party code.
+
+Discovery lists entry points without importing them (cheap: `lfhtr --help` stays fast); a plugin is
+imported only when a session uses it or `lfhtr plugins` asks. A plugin that fails to import is reported
+with its distribution and version and never takes the other plugins down with it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+
+from lfhtr.core.interfaces import (
+    AdaptationStrategy,
+    Augmenter,
+    ModelArchitecture,
+    Plugin,
+    Renderer,
+    TextSampler,
+)
+from lfhtr.errors import PluginError
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kind of plugin: the spec's name for it, its entry-point group and the base class it must extend."""
+
+    name: str
+    group: str
+    base: type
+
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family("sampler", "lfhtr.samplers", TextSampler),
+        Family("renderer", "lfhtr.renderers", Renderer),
+        Family("augmenter", "lfhtr.augmenters", Augmenter),
+        Family("model", "lfhtr.models", ModelArchitecture),
+        Family("adapter", "lfhtr.adapters", AdaptationStrategy),
+    )
+}
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    family: str
+    name: str
+    target: str
+    distribution: str
+    version: str
+
+    @property
+    def origin(self) -> str:
+        return f"{self.distribution} {self.version}"
+
+
+def _info(family: str, ep: EntryPoint) -> PluginInfo:
+    dist = ep.dist
+    return PluginInfo(
+        family=family,
+        name=ep.name,
+        target=ep.value,
+        distribution=dist.metadata["Name"] if dist is not None else "?",
+        version=dist.version if dist is not None else "?",
+    )
+
+
+@cache
+def _entry_points(family: str) -> dict[str, list[EntryPoint]]:
+    found: dict[str, list[EntryPoint]] = {}
+    for ep in entry_points(group=FAMILIES[family].group):
+        same = found.setdefault(ep.name, [])
+        # the same distribution can be visible twice (e.g. an editable install plus a build dir)
+        if all(_info(family, other).distribution != _info(family, ep).distribution for other in same):
+            same.append(ep)
+    return found
+
+
+def clear_cache() -> None:
+    """Forget discovered plugins, e.g. after installing a distribution at run time (tests do)."""
+    _entry_points.cache_clear()
+    load.cache_clear()
+
+
+def available(family: str) -> list[PluginInfo]:
+    """Every plugin of a family that is installed, whether or not it imports."""
+    return [_info(family, ep) for eps in _entry_points(family).values() for ep in eps]
+
+
+def names(family: str) -> list[str]:
+    return sorted(_entry_points(family))
+
+
+def unknown_kind_message(family: str, kind: str) -> str:
+    known = names(family)
+    hint = difflib.get_close_matches(kind, known, n=1)
+    did_you_mean = f" Did you mean '{hint[0]}'?" if hint else ""
+    return f"unknown {family} kind '{kind}'; installed: {', '.join(known) or 'none'}.{did_you_mean}"
+
+
+@cache
+def load(family: str, name: str) -> type[Plugin]:
+    """Import one plugin class, turning every failure into a PluginError naming its distribution."""
+    candidates = _entry_points(family).get(name)
+    if not candidates:
+        raise PluginError(unknown_kind_message(family, name))
+    if len(candidates) > 1:
+        origins = " and ".join(_info(family, ep).origin for ep in candidates)
+        raise PluginError(f"{family} '{name}' is registered twice, by {origins}; uninstall one of them.")
+    ep = candidates[0]
+    info = _info(family, ep)
+    try:
+        cls = ep.load()
+    except Exception as exc:  # a third-party import can fail in any way; report it, never crash the CLI
+        raise PluginError(
+            f"{family} plugin '{name}' ({info.target}) from {info.origin} failed to load: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    base = FAMILIES[family].base
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise PluginError(
+            f"{family} plugin '{name}' from {info.origin} is not a subclass of lfhtr {base.__name__}."
+        )
+    return cls
+
+
+def loadable(family: str) -> tuple[dict[str, type[Plugin]], list[PluginError]]:
+    """All plugins of a family that import, plus the errors of those that do not."""
+    good: dict[str, type[Plugin]] = {}
+    broken: list[PluginError] = []
+    for name in names(family):
+        try:
+            good[name] = load(family, name)
+        except PluginError as exc:
+            broken.append(exc)
+    return good, broken

@@ -1,0 +1,246 @@
+"""The session spec: one JSON file that says everything a session does.
+
+``SessionSpec`` is the static shape (for type checkers and docs). At run time ``session_model()`` narrows
+each plugin slot into a pydantic discriminated union on ``kind`` over the installed plugins' option
+models, so unknown kinds, bad option values and the JSON Schema all come from a single model.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from lfhtr.core import plugins
+from lfhtr.core.interfaces import PluginOptions
+from lfhtr.errors import PluginError, SpecError
+from lfhtr.text.charset import DEFAULT_CHARSET
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LabelledSet(Strict):
+    """A folder of word images with their transcriptions, used for measuring only."""
+
+    images: str = Field(description="Folder of word images (relative paths are against the spec's folder).")
+    labels: str | None = Field(
+        None, description="Label file; default: labels.tsv in the images folder (or words.txt for iam)."
+    )
+    format: Literal["tsv", "iam"] = Field("tsv", description="tsv: file<TAB>text; iam: IAM words.txt.")
+    include: list[str] = Field(
+        default_factory=lambda: ["*"], description="Glob patterns on file names to keep, e.g. ['276-*']."
+    )
+    limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
+
+
+class UnlabelledSet(Strict):
+    """A folder of word images without transcriptions: the target domain to adapt to."""
+
+    images: str = Field(description="Folder of word images; any labels beside them are never read.")
+    include: list[str] = Field(default_factory=lambda: ["*"], description="Glob patterns on file names.")
+    limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
+
+
+class SynthSettings(Strict):
+    count: int = Field(1000, ge=1, description="How many images `lfhtr run synth` writes.")
+    workers: int = Field(0, ge=0, description="Worker processes; 0 renders in the main process.")
+    folder: str = Field("synth", description="Sub-folder of the output folder for the written images.")
+
+
+class PretrainSettings(Strict):
+    steps: int = Field(3000, ge=1, description="Optimiser steps on on-the-fly synthetic batches.")
+    batch_size: int = Field(32, ge=1)
+    lr: float = Field(1e-3, gt=0, description="Peak AdamW learning rate (one-cycle schedule).")
+    weight_decay: float = Field(1e-4, ge=0)
+    warmup: float = Field(0.05, ge=0, le=0.5, description="Fraction of steps spent warming up.")
+    grad_clip: float = Field(5.0, gt=0)
+    val_size: int = Field(256, ge=1, description="Size of the fixed synthetic validation set.")
+    val_every: int = Field(500, ge=1, description="Validate and checkpoint every this many steps.")
+    patience: int = Field(0, ge=0, description="Stop after this many validations without a better CER; 0 = never.")
+    real_val: LabelledSet | None = Field(None, description="Optional real labelled set validated on as well.")
+    workers: int = Field(0, ge=0, description="DataLoader worker processes rendering synthetic samples.")
+
+
+class DeviceSettings(Strict):
+    device: str = Field("auto", description="auto (CUDA when present), cpu, cuda, cuda:1, ...")
+    threads: int = Field(0, ge=0, description="torch CPU threads; 0 = one per available core.")
+    amp: bool = Field(True, description="Mixed precision on CUDA (CTC stays in fp32).")
+
+
+class DecodeSettings(Strict):
+    method: Literal["greedy", "beam"] = Field("greedy")
+    beam_width: int = Field(10, ge=1)
+    lexicon: bool = Field(False, description="Snap each prediction to the corpus word nearest in score.")
+
+
+class EvaluateSettings(Strict):
+    data: LabelledSet | None = Field(None, description="Labelled set to evaluate on; required by evaluate.")
+    checkpoint: str | None = Field(None, description="Checkpoint to evaluate; default: best of the session.")
+    decode: DecodeSettings = Field(default_factory=DecodeSettings)
+    batch_size: int = Field(64, ge=1)
+    report_worst: int = Field(50, ge=0, description="How many worst errors the HTML report shows.")
+
+
+class TranscribeSettings(Strict):
+    images: str | None = Field(None, description="Folder of images to read; required by transcribe.")
+    checkpoint: str | None = Field(None, description="Default: the adapted model if any, else pretrained.")
+    decode: DecodeSettings = Field(default_factory=DecodeSettings)
+    batch_size: int = Field(64, ge=1)
+    format: Literal["tsv", "json"] = Field("tsv")
+
+
+class ComponentSpec(BaseModel):
+    """Static stand-in for a plugin slot: a ``kind`` plus that plugin's options."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: str
+
+
+SLOTS: dict[str, tuple[str, str, bool]] = {
+    # spec field: (plugin family, default kind, is a list)
+    "corpus": ("sampler", "frequency", False),
+    "renderer": ("renderer", "font", False),
+    "augmenters": ("augmenter", "", True),
+    "model": ("model", "crnn-ctc", False),
+    "adapt": ("adapter", "self-training", False),
+}
+
+DEFAULT_AUGMENTERS = ["affine", "elastic", "morphology", "blur", "contrast", "paper", "noise"]
+"""Order matters: geometry first, then stroke and ink, then the page and the sensor."""
+
+
+class SessionSpec(Strict):
+    schema_ref: str | None = Field(None, alias="$schema", description="JSON Schema for editors.")
+    seed: int = Field(0, description="Seeds every stochastic stage; same seed, same output.")
+    output: str = Field("runs/session", description="Session folder for checkpoints, logs and outputs.")
+    charset: str = Field(DEFAULT_CHARSET, min_length=1, description="Every character the model can read.")
+    height: int = Field(32, ge=16, le=256, description="Image height the model reads, in pixels.")
+    corpus: ComponentSpec
+    renderer: ComponentSpec
+    augmenters: list[ComponentSpec]
+    model: ComponentSpec
+    adapt: ComponentSpec
+    synth: SynthSettings = Field(default_factory=SynthSettings)
+    pretrain: PretrainSettings = Field(default_factory=PretrainSettings)
+    evaluate: EvaluateSettings = Field(default_factory=EvaluateSettings)
+    transcribe: TranscribeSettings = Field(default_factory=TranscribeSettings)
+    hardware: DeviceSettings = Field(default_factory=DeviceSettings)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _tagged(family: str, name: str, options: type[PluginOptions]) -> type[BaseModel]:
+    """The plugin's options model plus its ``kind`` literal: one member of the slot's union."""
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        f"{family.title()}_{name.replace('-', '_')}",
+        __base__=options,
+        kind=(Literal[name], Field(name, description=f"{family} plugin")),
+    )
+
+
+@cache
+def session_model() -> type[SessionSpec]:
+    """SessionSpec with every plugin slot narrowed to the installed plugins (broken ones left out)."""
+    fields: dict[str, Any] = {}
+    for slot, (family, default_kind, many) in SLOTS.items():
+        good, _broken = plugins.loadable(family)
+        members = tuple(_tagged(family, name, cls.Options) for name, cls in good.items())
+        if not members:
+            raise SpecError(f"no {family} plugin imports; reinstall lfhtr (`lfhtr plugins` lists errors).")
+        union: Any = (
+            members[0] if len(members) == 1 else Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007
+        )
+        if many:
+            defaults = [k for k in DEFAULT_AUGMENTERS if k in good]
+            fields[slot] = (
+                list[union],  # type: ignore[valid-type]
+                Field(default_factory=lambda d=defaults: [{"kind": k} for k in d], validate_default=True),
+            )
+        else:
+            fields[slot] = (union, Field(default_factory=lambda k=default_kind: {"kind": k}, validate_default=True))
+    return create_model("Session", __base__=SessionSpec, **fields)  # type: ignore[call-overload, no-any-return]
+
+
+def _check_kinds(data: dict[str, Any], source: str) -> None:
+    """Name unknown or broken plugin kinds before pydantic's less helpful union errors can."""
+    for slot, (family, _default, many) in SLOTS.items():
+        if slot not in data:
+            continue
+        items = data[slot] if many and isinstance(data[slot], list) else [data[slot]]
+        for index, item in enumerate(items):
+            where = f"{slot}[{index}]" if many else slot
+            if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
+                raise SpecError(f"{source}: {where}: needs an object with a string 'kind'.")
+            try:
+                plugins.load(family, item["kind"])
+            except PluginError as exc:
+                raise SpecError(f"{source}: {where}.kind: {exc}") from None
+
+
+def _location(loc: tuple[Any, ...], data: Any) -> str:
+    """Dotted path of a pydantic error location, without the union tag pydantic inserts."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(node, dict) and key not in node and isinstance(key, str) and parts:
+            continue  # a discriminator tag such as 'crnn-ctc', not a real key
+        parts.append(f"[{key}]" if isinstance(key, int) else ("." if parts else "") + str(key))
+        node = node.get(key) if isinstance(node, dict) else (node[key] if isinstance(node, list) else None)
+    return "".join(parts) or "(top level)"
+
+
+def format_validation_error(exc: ValidationError, data: Any, source: str) -> str:
+    first = exc.errors()[0]
+    where = _location(tuple(first["loc"]), data)
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field; remove it or check its spelling (see `lfhtr spec schema`)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{source}: {where}: {message}{more}"
+
+
+def validate(data: Any, source: str = "spec") -> SessionSpec:
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: the spec must be a JSON object, not {type(data).__name__}.")
+    _check_kinds(data, source)
+    try:
+        return session_model().model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(exc, data, source)) from None
+
+
+def load(path: Path) -> SessionSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such spec file; create one with `lfhtr init {path}`.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read the spec ({exc}).") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}.") from None
+    return validate(data, str(path))
+
+
+def default_spec() -> SessionSpec:
+    return session_model()()
+
+
+def dump(spec: SessionSpec) -> dict[str, Any]:
+    """JSON-ready dict with ``kind`` first in every plugin slot, the way people read and write it."""
+    data = spec.model_dump(mode="json", by_alias=True, exclude_none=False)
+    for slot, (_family, _default, many) in SLOTS.items():
+        items = data[slot] if many else [data[slot]]
+        ordered = [{"kind": item.pop("kind"), **item} for item in items]
+        data[slot] = ordered if many else ordered[0]
+    return data
+
+
+def schema() -> dict[str, Any]:
+    return session_model().model_json_schema(by_alias=True)

@@ -1,0 +1,27 @@
+"""One error hierarchy, so the CLI can print any expected failure as one line and exit non-zero.
+
+Every message should name the file or field at fault and say how to fix it; a traceback is reserved for
+real bugs.
+"""
+
+
+class LfhtrError(Exception):
+    """An expected failure whose message is fit to show the user as it is."""
+
+    exit_code = 2
+
+
+class SpecError(LfhtrError):
+    """The session spec is unreadable or invalid."""
+
+
+class PluginError(LfhtrError):
+    """A plugin is unknown, duplicated, or failed to load."""
+
+
+class DataError(LfhtrError):
+    """Input data (images, labels, corpora, fonts) is missing or unusable."""
+
+
+class CheckpointError(LfhtrError):
+    """A checkpoint is missing, truncated, or does not match the session."""

@@ -1,0 +1,1 @@
+"""Reading real word images and their labels."""

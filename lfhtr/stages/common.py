@@ -1,0 +1,57 @@
+"""What several stages share: device set-up, checkpoint locations, run-folder guards."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import torch
+
+from lfhtr.errors import LfhtrError
+from lfhtr.progress import console
+from lfhtr.session import Session
+from lfhtr.train.device import configure_threads, select_device
+
+
+class Interrupted(LfhtrError):
+    """Ctrl-C: state was saved; the message says how to resume."""
+
+    exit_code = 130
+
+
+def setup(session: Session) -> torch.device:
+    device = select_device(session.spec.hardware)
+    threads = configure_threads(session.spec.hardware)
+    torch.manual_seed(session.spec.seed)
+    random.seed(session.spec.seed)
+    console.print(f"device: {device} ({threads} CPU threads)")
+    return device
+
+
+def checkpoint_path(session: Session, name: str) -> Path:
+    return session.output / "checkpoints" / f"{name}.pt"
+
+
+def guard_fresh_start(last: Path, stage: str, resume: bool, restart: bool) -> bool:
+    """Whether to resume; refuses to silently overwrite a run that has checkpoints."""
+    if resume:
+        if not last.exists():
+            raise LfhtrError(f"{last}: nothing to resume; run `lfhtr run {stage}` without --resume.")
+        return True
+    if last.exists() and not restart:
+        raise LfhtrError(
+            f"{last} exists: pass --resume to continue that run, or --restart to start {stage} over."
+        )
+    return False
+
+
+def default_checkpoint(session: Session, explicit: str | None, *names: str) -> Path:
+    if explicit:
+        return session.resolve(explicit)
+    for name in names:
+        path = checkpoint_path(session, name)
+        if path.exists():
+            return path
+    raise LfhtrError(
+        f"no checkpoint in {session.output / 'checkpoints'} ({', '.join(names)}); run `lfhtr run pretrain` first."
+    )

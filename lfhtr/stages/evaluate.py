@@ -1,0 +1,79 @@
+"""`lfhtr run evaluate`: loss, CER and WER on a labelled set, per-sample results and an error report."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+
+import numpy as np
+from PIL import Image
+
+from lfhtr.atomic import atomic_write
+from lfhtr.errors import SpecError
+from lfhtr.imaging.labels import load_labelled
+from lfhtr.progress import console
+from lfhtr.session import Session
+from lfhtr.stages.common import default_checkpoint, setup
+from lfhtr.stages.reading import load_recognizer, read_images
+from lfhtr.train.metrics import edit_distance, error_rates
+from lfhtr.train.trainer import labelled_loss
+
+
+def _data_uri(image: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _report(rows: list[tuple[str, str, str, float, int, np.ndarray]], metrics: dict[str, float], worst: int) -> str:
+    ranked = sorted(rows, key=lambda r: (-r[4] / max(1, len(r[1])), r[0]))[:worst]
+    cells = "".join(
+        f"<tr><td><img src='{_data_uri(img)}'></td><td>{html.escape(truth)}</td><td>{html.escape(pred)}</td>"
+        f"<td>{dist}</td><td>{conf:.3f}</td><td>{html.escape(name)}</td></tr>"
+        for name, truth, pred, conf, dist, img in ranked
+    )
+    summary = " · ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+    return (
+        "<!doctype html><meta charset='utf-8'><title>lfhtr evaluation</title>"
+        "<style>body{font-family:sans-serif}td{padding:2px 8px;border-bottom:1px solid #ddd}</style>"
+        f"<h1>lfhtr evaluation</h1><p>{html.escape(summary)}</p><h2>Worst {len(ranked)} errors</h2>"
+        f"<table><tr><th>image</th><th>truth</th><th>prediction</th><th>edits</th><th>confidence</th>"
+        f"<th>file</th></tr>{cells}</table>"
+    )
+
+
+def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
+    settings = session.spec.evaluate
+    if settings.data is None:
+        raise SpecError(f"{session.source}: evaluate.data: set the labelled folder to evaluate on.")
+    device = setup(session)
+    path = default_checkpoint(session, checkpoint or settings.checkpoint, "adapted", "pretrain-best")
+    recognizer = load_recognizer(session, path, device)
+    data = load_labelled(settings.data, session.resolve, recognizer.height)
+    for line in data.skipped:
+        console.print(f"[yellow]skipped[/] {line}")
+    readings = read_images(session, recognizer, data.images, settings.batch_size, settings.decode)
+    metrics = error_rates(data.texts, [r.text for r in readings])
+    metrics["loss"] = labelled_loss(recognizer, data.images, data.texts, settings.batch_size)
+    rows = [
+        (name, truth, r.text, r.confidence, edit_distance(truth, r.text), img)
+        for name, truth, r, img in zip(data.names, data.texts, readings, data.images)
+    ]
+    out = session.output / "evaluate"
+    atomic_write(
+        out / "results.tsv",
+        "file\ttruth\tprediction\tconfidence\tedits\n"
+        + "".join(f"{n}\t{t}\t{p}\t{c:.4f}\t{d}\n" for n, t, p, c, d, _ in rows),
+    )
+    atomic_write(out / "metrics.json", json.dumps({"checkpoint": str(path), "images": len(rows), **metrics}, indent=2))
+    atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst))
+    console.print(
+        f"evaluate: {len(rows)} images, loss {metrics['loss']:.3f}, CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f} "
+        f"(no case: CER {metrics['cer_nocase']:.4f}, WER {metrics['wer_nocase']:.4f}; "
+        f"letters: CER {metrics['cer_letters']:.4f}); results in {out}"
+    )
+    print(json.dumps(metrics))
+    return metrics
+

@@ -1,0 +1,90 @@
+"""`lfhtr run synth`: write N synthetic word images and a labels.tsv manifest.
+
+Work is split into shards of ``SHARD`` images; a shard counts as done once its part manifest is written
+(after its images), so a kill at any moment loses at most the shards in flight, and a resumed run redoes
+only those. Because a sample depends only on (seed, index), the resumed output is byte-identical.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+from collections.abc import Iterator
+from pathlib import Path
+
+from PIL import Image
+
+from lfhtr.atomic import atomic_write
+from lfhtr.progress import console, progress
+from lfhtr.session import Session
+from lfhtr.synth import SynthPipeline, build_pipeline
+
+SHARD = 250
+
+_worker_pipeline: SynthPipeline | None = None
+
+
+def _png(image_array: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image_array).save(buffer, format="PNG")  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def write_shard(pipeline: SynthPipeline, folder: Path, start: int, stop: int) -> int:
+    rows = []
+    for index in range(start, stop):
+        text, image = pipeline.sample(index)
+        name = f"{index:07d}.png"
+        atomic_write(folder / name, _png(image))
+        rows.append(f"{name}\t{text}\n")
+    atomic_write(folder / "parts" / f"{start:07d}.tsv", "".join(rows))
+    return stop - start
+
+
+def _init_worker(session: Session) -> None:
+    global _worker_pipeline
+    _worker_pipeline = build_pipeline(session)
+
+
+def _worker_shard(job: tuple[Path, int, int]) -> int:
+    assert _worker_pipeline is not None
+    return write_shard(_worker_pipeline, *job)
+
+
+def _pending(folder: Path, count: int) -> list[tuple[Path, int, int]]:
+    return [
+        (folder, start, min(start + SHARD, count))
+        for start in range(0, count, SHARD)
+        if not (folder / "parts" / f"{start:07d}.tsv").exists()
+    ]
+
+
+def _run_jobs(session: Session, jobs: list[tuple[Path, int, int]], workers: int) -> Iterator[int]:
+    if workers == 0:
+        pipeline = build_pipeline(session)
+        for job in jobs:
+            yield write_shard(pipeline, *job)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with context.Pool(workers, initializer=_init_worker, initargs=(session,)) as pool:
+        yield from pool.imap_unordered(_worker_shard, jobs)
+
+
+def run(session: Session, workers: int | None = None) -> Path:
+    settings = session.spec.synth
+    folder = session.output / settings.folder
+    count = settings.count
+    jobs = _pending(folder, count)
+    done = count - sum(stop - start for _, start, stop in jobs)
+    if done:
+        console.print(f"synth: resuming, {done} of {count} images already written")
+    with progress("img") as bar:
+        task = bar.add_task("synth", total=count, completed=done, status="")
+        for finished in _run_jobs(session, jobs, settings.workers if workers is None else workers):
+            bar.advance(task, finished)
+    manifest = "".join(
+        (folder / "parts" / f"{start:07d}.tsv").read_text("utf-8") for start in range(0, count, SHARD)
+    )
+    atomic_write(folder / "labels.tsv", manifest)
+    console.print(f"synth: {count} images and labels.tsv in {folder}")
+    return folder

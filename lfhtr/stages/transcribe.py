@@ -1,0 +1,37 @@
+"""`lfhtr run transcribe`: read a folder of word images into TSV or JSON with confidences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lfhtr.atomic import atomic_write
+from lfhtr.errors import SpecError
+from lfhtr.imaging.folder import load_folder
+from lfhtr.progress import console
+from lfhtr.session import Session
+from lfhtr.stages.common import default_checkpoint, setup
+from lfhtr.stages.reading import load_recognizer, read_images
+
+
+def run(session: Session, images: str | None = None, checkpoint: str | None = None) -> Path:
+    settings = session.spec.transcribe
+    folder = images or settings.images
+    if folder is None:
+        raise SpecError(f"{session.source}: transcribe.images: set the folder of images to read.")
+    device = setup(session)
+    path = default_checkpoint(session, checkpoint or settings.checkpoint, "adapted", "pretrain-best")
+    recognizer = load_recognizer(session, path, device)
+    found = load_folder(session.resolve(folder), recognizer.height, ["*"])
+    for line in found.skipped:
+        console.print(f"[yellow]skipped[/] {line}")
+    readings = read_images(session, recognizer, found.images, settings.batch_size, settings.decode)
+    out = session.output / "transcribe" / f"transcriptions.{settings.format}"
+    if settings.format == "json":
+        rows = [{"file": n, "text": r.text, "confidence": round(r.confidence, 4)} for n, r in zip(found.names, readings)]
+        atomic_write(out, json.dumps(rows, indent=1, ensure_ascii=False))
+    else:
+        atomic_write(out, "file\ttext\tconfidence\n" + "".join(
+            f"{n}\t{r.text}\t{r.confidence:.4f}\n" for n, r in zip(found.names, readings)))
+    console.print(f"transcribe: {len(readings)} images read with {path.name}; {len(found.skipped)} skipped; {out}")
+    return out

@@ -1,0 +1,1 @@
+"""Text side of the pipeline: charsets, corpora and corpus models."""

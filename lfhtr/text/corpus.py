@@ -1,0 +1,72 @@
+"""Word counts from plain-text corpora (or wordfreq's built-in lists) and sampling from them.
+
+Tokens keep attached punctuation ("Letters,") because real word images are cut that way; anything the
+charset cannot write is dropped rather than silently altered.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+from lfhtr.atomic import atomic_write
+from lfhtr.errors import DataError
+from lfhtr.text.charset import Charset
+
+
+def builtin_counts(language: str, top_n: int) -> Counter[str]:
+    """wordfreq's list as pseudo-counts: frequency × 1e9 keeps the Zipf shape in integers."""
+    from wordfreq import top_n_list, word_frequency
+
+    words = top_n_list(language, top_n)
+    return Counter({w: max(1, round(word_frequency(w, language) * 1e9)) for w in words})
+
+
+def corpus_counts(paths: list[Path]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for path in paths:
+        try:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    counts.update(line.split())
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read corpus ({exc.strerror}); fix corpus.corpora.") from None
+    return counts
+
+
+def restrict(counts: Counter[str], charset: Charset, max_length: int) -> Counter[str]:
+    kept = Counter({w: c for w, c in counts.items() if charset.covers(w) and len(w) <= max_length})
+    if not kept:
+        raise DataError("the corpus has no word the charset can write; check corpus.corpora and charset.")
+    return kept
+
+
+def save_counts(path: Path, counts: Counter[str]) -> None:
+    atomic_write(path, json.dumps(dict(counts.most_common()), ensure_ascii=False))
+
+
+def load_counts(path: Path) -> Counter[str] | None:
+    try:
+        return Counter(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+class WeightedWords:
+    """Draws words in proportion to weight (``alpha`` < 1 flattens Zipf so rare words get seen)."""
+
+    def __init__(self, counts: Counter[str], alpha: float = 1.0) -> None:
+        ranked = counts.most_common()
+        self.words = [w for w, _ in ranked]
+        weights = [c**alpha for _, c in ranked]
+        self._cumulative = list(itertools.accumulate(weights))
+        total = self._cumulative[-1]
+        self.probabilities = {w: wt / total for w, wt in zip(self.words, weights)}
+
+    def sample(self, rng: random.Random) -> str:
+        x = rng.random() * self._cumulative[-1]
+        return self.words[bisect.bisect_right(self._cumulative, x)]

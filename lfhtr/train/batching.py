@@ -1,0 +1,64 @@
+"""From word images to padded tensors, grouping similar widths so little compute goes to padding."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lfhtr.text.charset import Charset
+
+
+@dataclass
+class Batch:
+    images: torch.Tensor  # B, 1, H, W float: 1 = ink, 0 = paper (and padding)
+    widths: torch.Tensor  # B
+    texts: list[str]
+    targets: torch.Tensor  # concatenated label ids
+    target_lengths: torch.Tensor  # B
+
+    def to(self, device: torch.device) -> Batch:
+        return Batch(
+            self.images.to(device, non_blocking=True),
+            self.widths.to(device),
+            self.texts,
+            self.targets,
+            self.target_lengths,
+        )
+
+
+def normalise(image: np.ndarray) -> np.ndarray:
+    """Map paper to 0 and the darkest ink to 1, so faded ink and grey paper look like the training data."""
+    flat = image.reshape(-1)
+    paper = float(np.partition(flat, int(0.9 * (flat.size - 1)))[int(0.9 * (flat.size - 1))])
+    ink = float(flat.min())
+    span = max(paper - ink, 24.0)
+    return np.clip((paper - image.astype(np.float32)) / span, 0.0, 1.0)
+
+
+def collate(images: Sequence[np.ndarray], texts: Sequence[str], charset: Charset, min_width: int = 16) -> Batch:
+    height = images[0].shape[0]
+    widths = [max(min_width, img.shape[1]) for img in images]
+    tensor = torch.zeros(len(images), 1, height, max(widths))
+    for i, img in enumerate(images):
+        tensor[i, 0, :, : img.shape[1]] = torch.from_numpy(normalise(img))
+    encoded = [charset.encode(t) for t in texts]
+    targets = torch.tensor([c for e in encoded for c in e], dtype=torch.long)
+    return Batch(
+        tensor,
+        torch.tensor(widths, dtype=torch.long),
+        list(texts),
+        targets,
+        torch.tensor([len(e) for e in encoded], dtype=torch.long),
+    )
+
+
+def width_batches(widths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Indices grouped into batches of similar width, the batch order shuffled."""
+    order = sorted(range(len(widths)), key=lambda i: (widths[i], rng.random()))
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches

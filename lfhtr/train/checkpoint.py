@@ -1,0 +1,41 @@
+"""Checkpoints that load without unpickling code and are written atomically.
+
+The ``.pt`` holds tensors and plain containers only (``torch.load(weights_only=True)``); a JSON sidecar
+holds what a person or another tool wants to read without torch: charset, model spec, step, metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from lfhtr.atomic import atomic_path, atomic_write
+from lfhtr.errors import CheckpointError
+
+
+def sidecar(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def save(path: Path, state: dict[str, Any], meta: dict[str, Any]) -> None:
+    with atomic_path(path) as tmp:
+        torch.save({"state": state, "meta": meta}, tmp)
+    atomic_write(sidecar(path), json.dumps(meta, indent=2, ensure_ascii=False))
+
+
+def load(path: Path, map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint not found; run `lfhtr run pretrain` first or fix the path.")
+    try:
+        blob = torch.load(path, map_location=map_location, weights_only=True)
+        return blob["state"], blob["meta"]
+    except (RuntimeError, EOFError, KeyError, TypeError, zipfile.BadZipFile, pickle.UnpicklingError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointError(
+            f"{path}: unreadable or truncated checkpoint ({reason}); delete it or resume from another."
+        ) from None

@@ -1,0 +1,30 @@
+"""Where training runs: CUDA when present (unless the spec says otherwise), and how many CPU threads."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from lfhtr.core.spec import DeviceSettings
+from lfhtr.errors import SpecError
+
+
+def select_device(settings: DeviceSettings) -> torch.device:
+    if settings.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(settings.device)
+    except RuntimeError:
+        raise SpecError(f"hardware.device: '{settings.device}' is not a device; use auto, cpu or cuda.") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SpecError("hardware.device: CUDA requested but not available; use auto or cpu.")
+    return device
+
+
+def configure_threads(settings: DeviceSettings) -> int:
+    """One intra-op thread per core this process may use: oversubscription halves CPU throughput."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = settings.threads or available
+    torch.set_num_threads(threads)
+    return threads

@@ -1,0 +1,81 @@
+"""A recogniser: network + charset + how it was built, with batched prediction.
+
+Bundling the model spec and charset with the weights means `evaluate`, `transcribe` and `export` can
+rebuild the network from a checkpoint alone, and refuse one whose charset does not match the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lfhtr.core import plugins
+from lfhtr.errors import CheckpointError
+from lfhtr.text.charset import Charset
+from lfhtr.train import checkpoint
+from lfhtr.train.batching import Batch, collate
+from lfhtr.train.decoding import Reading, decode
+
+
+class Recognizer:
+    def __init__(self, net: torch.nn.Module, charset: Charset, height: int, model_spec: dict[str, Any]) -> None:
+        self.net = net
+        self.charset = charset
+        self.height = height
+        self.model_spec = model_spec
+
+    @classmethod
+    def build(cls, model_spec: dict[str, Any], charset: Charset, height: int) -> Recognizer:
+        arch_cls = plugins.load("model", model_spec["kind"])
+        options = arch_cls.Options.model_validate({k: v for k, v in model_spec.items() if k != "kind"})
+        net = arch_cls(options).build(charset.num_classes, height)  # type: ignore[attr-defined]
+        return cls(net, charset, height, model_spec)
+
+    @classmethod
+    def from_checkpoint(cls, path: Path, device: torch.device) -> tuple[Recognizer, dict[str, Any], dict[str, Any]]:
+        state, meta = checkpoint.load(path)
+        try:
+            rec = cls.build(meta["model"], Charset(meta["charset"]), int(meta["height"]))
+            rec.net.load_state_dict(state["model"])
+        except (KeyError, RuntimeError, ValueError) as exc:
+            raise CheckpointError(f"{path}: does not hold a compatible model ({exc}).") from None
+        rec.net.to(device)
+        return rec, state, meta
+
+    def meta(self) -> dict[str, Any]:
+        return {"model": self.model_spec, "charset": self.charset.chars, "height": self.height}
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    def batches(self, images: Sequence[np.ndarray], batch_size: int) -> Iterator[tuple[list[int], Batch]]:
+        """Batches of similar width (in a fixed order), with the indices they hold."""
+        order = sorted(range(len(images)), key=lambda i: images[i].shape[1])
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            yield idx, collate([images[i] for i in idx], [""] * len(idx), self.charset)
+
+    @torch.inference_mode()
+    def read(
+        self, images: Sequence[np.ndarray], batch_size: int = 64, method: str = "greedy", beam_width: int = 10,
+        keep_outputs: bool = False,
+    ) -> tuple[list[Reading], list[tuple[torch.Tensor, int]]]:
+        """Readings in input order; with ``keep_outputs`` also each image's [T, C] log-probs for rescoring."""
+        was_training = self.net.training
+        self.net.eval()
+        readings: list[Reading | None] = [None] * len(images)
+        outputs: list[tuple[torch.Tensor, int] | None] = [None] * len(images)
+        for idx, batch in self.batches(images, batch_size):
+            log_probs, lengths = self.net(batch.images.to(self.device), batch.widths.to(self.device))
+            for i, reading in zip(idx, decode(log_probs, lengths, self.charset, method, beam_width)):
+                readings[i] = reading
+            if keep_outputs:
+                for j, i in enumerate(idx):
+                    outputs[i] = (log_probs[:, j].float().cpu(), int(lengths[j]))
+        self.net.train(was_training)
+        return [r for r in readings if r is not None], [o for o in outputs if o is not None]

@@ -1,0 +1,115 @@
+"""Optimiser, schedule and one training step, plus the state needed to resume exactly.
+
+Shared by pretrain and adapt so both get the same AdamW + one-cycle schedule, gradient clipping, AMP on
+CUDA (CTC in fp32), and a state dict holding everything `--resume` needs to continue bit-for-bit.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from lfhtr.train.batching import Batch, collate
+from lfhtr.train.recognizer import Recognizer
+
+
+@dataclass(frozen=True)
+class Schedule:
+    steps: int
+    lr: float
+    weight_decay: float = 1e-4
+    warmup: float = 0.05
+    grad_clip: float = 5.0
+
+
+def ctc_loss(net: torch.nn.Module, batch: Batch, device: torch.device, amp: bool) -> torch.Tensor:
+    with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+        log_probs, lengths = net(batch.images.to(device, non_blocking=True), batch.widths.to(device))
+    return F.ctc_loss(
+        log_probs.float(),
+        batch.targets.to(device),
+        lengths,
+        batch.target_lengths.to(device),
+        reduction="mean",
+        zero_infinity=True,
+    )
+
+
+class Trainer:
+    def __init__(self, recognizer: Recognizer, schedule: Schedule, device: torch.device, amp: bool) -> None:
+        self.recognizer = recognizer
+        self.net = recognizer.net
+        self.device = device
+        self.amp = amp and device.type == "cuda"
+        self.schedule = schedule
+        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=schedule.lr, weight_decay=schedule.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            self.optimizer,
+            max_lr=schedule.lr,
+            total_steps=schedule.steps,
+            pct_start=max(schedule.warmup, 1.0 / schedule.steps),
+            anneal_strategy="cos",
+            div_factor=10.0,
+            final_div_factor=100.0,
+        )
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.step = 0
+
+    def train_step(self, batch: Batch, model: torch.nn.Module | None = None) -> float:
+        """One update; ``model`` may be a DDP wrapper of ``self.net``."""
+        self.net.train()
+        loss = ctc_loss(model or self.net, batch, self.device, self.amp)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.optimizer)
+        torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.schedule.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        if self.step < self.schedule.steps:
+            self.scheduler.step()
+        self.step += 1
+        value = float(loss.detach())
+        return value if math.isfinite(value) else float("nan")
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.net.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "step": self.step,
+            "torch_rng": torch.get_rng_state(),
+            "python_rng": list(random.getstate()[1]),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.net.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.step = int(state["step"])
+        torch.set_rng_state(state["torch_rng"].cpu())
+        random.setstate((3, tuple(int(v) for v in state["python_rng"]), None))
+
+
+@torch.inference_mode()
+def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_size: int = 64) -> float:
+    """Mean CTC loss on labelled images; characters outside the charset are left out of the target."""
+    net, device = recognizer.net, recognizer.device
+    was_training = net.training
+    net.eval()
+    total, count = 0.0, 0
+    covered = ["".join(ch for ch in t if ch in recognizer.charset.chars) for t in texts]
+    order = [i for i in sorted(range(len(images)), key=lambda i: images[i].shape[1]) if covered[i]]
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        batch = collate([images[i] for i in idx], [covered[i] for i in idx], recognizer.charset)
+        total += float(ctc_loss(net, batch, device, amp=False)) * len(idx)
+        count += len(idx)
+    net.train(was_training)
+    return total / max(1, count)
