@@ -1,0 +1,59 @@
+"""The CLI as a user meets it, through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from lfhtr import __version__
+from lfhtr.cli import app
+
+runner = CliRunner()
+
+
+def test_init_then_validate(tmp_path: Path) -> None:
+    spec = tmp_path / "s.json"
+    result = runner.invoke(app, ["init", str(spec)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(spec.read_text())
+    assert data["$schema"] == "session.schema.json"
+    assert json.loads((tmp_path / "session.schema.json").read_text())["type"] == "object"
+    result = runner.invoke(app, ["spec", "validate", str(spec)])
+    assert result.exit_code == 0 and "valid" in result.output
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    spec = tmp_path / "s.json"
+    spec.write_text("{}")
+    result = runner.invoke(app, ["init", str(spec)])
+    assert result.exit_code == 2
+    assert "exists; pass --force" in result.output
+    assert spec.read_text() == "{}"
+    assert runner.invoke(app, ["init", str(spec), "--force"]).exit_code == 0
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    spec = tmp_path / "s.json"
+    spec.write_text(json.dumps({"model": {"kind": "crnn-ctc", "layers": 0}}))
+    result = runner.invoke(app, ["spec", "validate", str(spec)])
+    assert result.exit_code == 2
+    assert "model.layers: Input should be greater than or equal to 1" in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_schema_and_version_and_plugins(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["spec", "schema", "-o", str(tmp_path / "schema.json")])
+    assert result.exit_code == 0
+    assert "properties" in json.loads((tmp_path / "schema.json").read_text())
+    assert __version__ in runner.invoke(app, ["--version"]).output
+    listing = runner.invoke(app, ["plugins"], terminal_width=200).output
+    assert "crnn-ctc" in listing and "lfhtr-page-clutter" in listing
+
+
+def test_run_reports_missing_spec(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "synth", str(tmp_path / "nope.json")])
+    assert result.exit_code == 2
+    assert "no such spec file" in result.output

@@ -1,0 +1,60 @@
+"""Font discovery and the glyph-coverage check that keeps tofu boxes out of training images."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from lfhtr.builtin.renderer import FontRenderer
+from lfhtr.core.interfaces import BuildContext
+from lfhtr.errors import DataError
+from lfhtr.fonts import load_fonts
+from lfhtr.text.charset import DEFAULT_CHARSET, Charset
+
+
+def _subset_without_digits(source: str, target: Path) -> Path:
+    font = TTFont(source)
+    options = subset.Options()
+    options.notdef_outline = True  # keep a visible tofu glyph, like real fonts have
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,")
+    subsetter.subset(font)
+    font.flavor = None
+    font.save(target)
+    return target
+
+
+def test_coverage_check_finds_missing_glyphs(font_files: list[str], tmp_path: Path) -> None:
+    partial = _subset_without_digits(font_files[0], tmp_path / "partial.ttf")
+    [font] = load_fonts([partial], [], DEFAULT_CHARSET, min_coverage=0.0)
+    assert font.covers("Orders.") and not font.covers("1755")
+    assert set(font.missing(DEFAULT_CHARSET)) >= set("0123456789")
+    assert load_fonts([partial], [], DEFAULT_CHARSET, min_coverage=0.95) == []
+
+
+def test_renderer_never_draws_words_a_font_lacks(font_files: list[str], tmp_path: Path) -> None:
+    partial = _subset_without_digits(font_files[0], tmp_path / "partial.ttf")
+    renderer = FontRenderer(FontRenderer.Options(fonts=[str(partial)], min_coverage=0.5))
+    renderer.prepare(BuildContext(Charset(DEFAULT_CHARSET), tmp_path, 0, tmp_path), 32)
+    assert renderer.can_render("Fort") and not renderer.can_render("1755")
+    with pytest.raises(DataError, match="no usable font draws every character"):
+        renderer.render("1755", random.Random(0))
+    image = renderer.render("Fort", random.Random(0))
+    assert image.dtype == np.uint8 and image.shape[0] == 32 and image.min() < 128
+
+
+def test_missing_and_unreadable_fonts_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="font folder not found; run scripts/install-fonts.sh"):
+        load_fonts([tmp_path / "nowhere"], [], "abc", 0.5)
+    (tmp_path / "broken.ttf").write_bytes(b"not a font")
+    with pytest.raises(DataError, match=r"broken\.ttf: unreadable font"):
+        load_fonts([tmp_path], [], "abc", 0.5)
+    (tmp_path / "broken.ttf").unlink()
+    renderer = FontRenderer(FontRenderer.Options(fonts=[str(tmp_path)]))
+    with pytest.raises(DataError, match="no usable font"):
+        renderer.prepare(BuildContext(Charset("abc"), tmp_path, 0, tmp_path), 32)

@@ -1,0 +1,60 @@
+"""The session spec: defaults, validation messages that name the field, round trip, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lfhtr.core import spec as specs
+from lfhtr.errors import SpecError
+
+
+def test_defaults_are_complete_and_round_trip(tmp_path: Path) -> None:
+    data = specs.dump(specs.default_spec())
+    assert data["model"]["kind"] == "crnn-ctc" and "hidden" in data["model"]
+    assert [a["kind"] for a in data["augmenters"]][:2] == ["affine", "elastic"]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    assert specs.dump(specs.load(path)) == data
+
+
+def test_unknown_kind_names_the_slot_and_suggests() -> None:
+    with pytest.raises(SpecError, match=r"spec: corpus\.kind: unknown sampler kind 'frequncy'.*Did you mean 'frequency'"):
+        specs.validate({"corpus": {"kind": "frequncy"}})
+
+
+def test_invalid_option_value_names_the_field() -> None:
+    with pytest.raises(SpecError, match=r"model\.hidden: Input should be greater than or equal to 8"):
+        specs.validate({"model": {"kind": "crnn-ctc", "hidden": 2}})
+    with pytest.raises(SpecError, match=r"augmenters\[1\]\.p: Input should be less than or equal to 1"):
+        specs.validate({"augmenters": [{"kind": "blur"}, {"kind": "noise", "p": 3}]})
+    with pytest.raises(SpecError, match=r"pretrain\.steps: Input should be a valid integer"):
+        specs.validate({"pretrain": {"steps": "many"}})
+
+
+def test_unknown_fields_are_rejected_with_a_hint() -> None:
+    with pytest.raises(SpecError, match=r"renderer\.fontz: unknown field; remove it or check its spelling"):
+        specs.validate({"renderer": {"kind": "font", "fontz": []}})
+    with pytest.raises(SpecError, match=r"sede: unknown field"):
+        specs.validate({"sede": 3})
+
+
+def test_bad_files_give_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="no such spec file; create one with `lfhtr init"):
+        specs.load(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"seed": 1,\n "output": }')
+    with pytest.raises(SpecError, match=r"bad\.json: invalid JSON at line 2 column"):
+        specs.load(bad)
+    bad.write_text("[1, 2]")
+    with pytest.raises(SpecError, match="must be a JSON object"):
+        specs.load(bad)
+
+
+def test_schema_describes_plugin_options() -> None:
+    schema = json.dumps(specs.schema())
+    assert "Supersampling factor before downscaling" in schema  # a font renderer option
+    assert "neighbour-strokes" in schema  # a third-party augmenter
+    assert '"self-training"' in schema

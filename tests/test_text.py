@@ -1,0 +1,85 @@
+"""Charsets, corpus models and samplers."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lfhtr.builtin.samplers import FrequencySampler, NgramSampler, WordListSampler
+from lfhtr.core.interfaces import BuildContext
+from lfhtr.errors import DataError
+from lfhtr.text.charset import DEFAULT_CHARSET, Charset
+from lfhtr.text.corpus import WeightedWords, restrict
+from lfhtr.text.ngram import CharNgram
+
+CHARSET = Charset(DEFAULT_CHARSET)
+
+
+@given(st.text(alphabet=DEFAULT_CHARSET, min_size=1, max_size=30))
+def test_encode_decode_round_trip(text: str) -> None:
+    labels = CHARSET.encode(text)
+    assert 0 not in labels  # class 0 is the CTC blank
+    assert CHARSET.decode(labels) == text
+
+
+def test_charset_rejects_whitespace_and_dedupes() -> None:
+    assert Charset("abca").chars == "abc"
+    with pytest.raises(ValueError, match="whitespace"):
+        Charset("a b")
+
+
+def test_restrict_drops_what_the_charset_cannot_write() -> None:
+    kept = restrict(Counter({"café": 3, "cafe": 2, "x" * 40: 1, "ok,": 5}), CHARSET, max_length=16)
+    assert set(kept) == {"cafe", "ok,"}
+    with pytest.raises(DataError, match="no word the charset can write"):
+        restrict(Counter({"日本": 1}), CHARSET, 16)
+
+
+def test_weighted_words_follow_the_weights() -> None:
+    words = WeightedWords(Counter({"a": 90, "b": 10}))
+    rng = random.Random(0)
+    draws = Counter(words.sample(rng) for _ in range(2000))
+    assert 0.85 < draws["a"] / 2000 < 0.95
+
+
+def test_ngram_invents_plausible_new_words_and_round_trips(tmp_path: Path) -> None:
+    corpus = Counter({w: 5 for w in ["letter", "better", "setter", "butter", "bitter", "litter", "letters"]})
+    model = CharNgram.train(corpus, order=3)
+    rng = random.Random(1)
+    words = {model.generate(rng, max_length=12) for _ in range(300)}
+    assert words - set(corpus), "an n-gram model must generate some unseen words"
+    assert all(set(w) <= set("lebtrsui") for w in words)
+    model.save(tmp_path / "m.json")
+    loaded = CharNgram.load(tmp_path / "m.json")
+    assert loaded is not None
+    assert [loaded.generate(random.Random(3), 12) for _ in range(20)] == [model.generate(random.Random(3), 12) for _ in range(20)]
+    (tmp_path / "bad.json").write_text("{not json")
+    assert CharNgram.load(tmp_path / "bad.json") is None
+
+
+def _context(tmp_path: Path) -> BuildContext:
+    return BuildContext(CHARSET, tmp_path / "cache", 0, tmp_path)
+
+
+@pytest.mark.parametrize("cls", [FrequencySampler, NgramSampler])
+def test_corpus_samplers_are_deterministic_and_cached(cls: type, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the Orders of the day were read to the men at the Fort, and the men obeyed\n" * 5)
+    sampler = cls(cls.Options(corpora=["corpus.txt"], punctuation=0.0, numbers=0.0))
+    sampler.prepare(_context(tmp_path))
+    first = [sampler.sample(random.Random(5)) for _ in range(30)]
+    assert first == [sampler.sample(random.Random(5)) for _ in range(30)]
+    assert all(CHARSET.covers(w) for w in first)
+    assert list((tmp_path / "cache").glob("*.json")), "the corpus model is cached"
+    assert "orders" in {w.lower() for w in sampler.lexicon()} or "Orders" in sampler.lexicon()
+
+
+def test_wordlist_sampler_reports_a_missing_file(tmp_path: Path) -> None:
+    sampler = WordListSampler(WordListSampler.Options(path="nope.txt"))
+    with pytest.raises(DataError, match=r"nope\.txt: cannot read word list"):
+        sampler.prepare(_context(tmp_path))
