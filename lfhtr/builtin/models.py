@@ -16,9 +16,9 @@ from lfhtr.core.interfaces import ModelArchitecture, PluginOptions
 
 class CrnnOptions(PluginOptions):
     channels: list[int] = Field(
-        default_factory=lambda: [32, 64, 128, 160], description="Conv channels of the four CNN stages."
+        default_factory=lambda: [24, 48, 96, 128], description="Conv channels of the four CNN stages."
     )
-    hidden: int = Field(160, ge=8, description="LSTM hidden size per direction.")
+    hidden: int = Field(128, ge=8, description="LSTM hidden size per direction.")
     layers: int = Field(2, ge=1, le=6, description="BiLSTM layers.")
     dropout: float = Field(0.2, ge=0, lt=1)
 

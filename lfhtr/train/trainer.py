@@ -26,6 +26,14 @@ class Schedule:
     warmup: float = 0.05
     grad_clip: float = 5.0
 
+    def factor(self, step: int) -> float:
+        """Linear warm-up from 10 % of the peak, then cosine decay to 1 %: robust for any step count."""
+        warm = max(1, round(self.warmup * self.steps))
+        if step < warm:
+            return 0.1 + 0.9 * step / warm
+        progress = min(1.0, (step - warm) / max(1, self.steps - warm))
+        return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress))
+
 
 def ctc_loss(net: torch.nn.Module, batch: Batch, device: torch.device, amp: bool) -> torch.Tensor:
     with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
@@ -48,15 +56,7 @@ class Trainer:
         self.amp = amp and device.type == "cuda"
         self.schedule = schedule
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=schedule.lr, weight_decay=schedule.weight_decay)
-        self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            self.optimizer,
-            max_lr=schedule.lr,
-            total_steps=schedule.steps,
-            pct_start=max(schedule.warmup, 1.0 / schedule.steps),
-            anneal_strategy="cos",
-            div_factor=10.0,
-            final_div_factor=100.0,
-        )
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule.factor)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.step = 0
 

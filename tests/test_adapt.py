@@ -1,0 +1,124 @@
+"""Self-training: pseudo-label selection, mid-round resume, and the monitor labels' isolation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from lfhtr.errors import LfhtrError
+from lfhtr.session import Session
+from lfhtr.stages import adapt, pretrain
+from lfhtr.synth import build_pipeline
+from lfhtr.text.charset import Charset
+from lfhtr.train import checkpoint
+from lfhtr.train import pseudolabels
+from lfhtr.train.decoding import Reading
+from lfhtr.train.trainer import Trainer
+from tests.conftest import tiny_spec_data
+
+TINY_MODEL = {"kind": "crnn-ctc", "channels": [16, 32, 48, 64], "hidden": 64, "layers": 1, "dropout": 0.0}
+
+
+def test_keep_fraction_grows_linearly() -> None:
+    assert [pseudolabels.keep_fraction(r, 4, 0.2, 0.8) for r in range(4)] == pytest.approx([0.2, 0.4, 0.6, 0.8])
+    assert pseudolabels.keep_fraction(0, 1, 0.2, 0.8) == 0.8
+
+
+def test_select_keeps_the_most_confident_usable_readings() -> None:
+    charset = Charset("abc")
+    readings = [Reading("ab", 0.9), Reading("", 0.99), Reading("ax", 0.95), Reading("c", 0.5),
+                Reading("ba", 0.7), Reading("cc", 0.7)]
+    assert pseudolabels.select(readings, 0.5, 0.0, charset) == [0, 4, 5]  # ties broken by index
+    assert pseudolabels.select(readings, 0.34, 0.0, charset) == [0, 4]
+    assert pseudolabels.select(readings, 1.0, 0.6, charset) == [0, 4, 5]  # threshold and fraction together
+    assert pseudolabels.select(readings, 0.0, 0.0, charset) == []
+
+
+def test_changed_counts_new_and_different_labels() -> None:
+    assert pseudolabels.changed({"a": "x", "b": "y"}, {"a": "x", "b": "z", "c": "w"}) == 2
+
+
+@pytest.fixture(scope="module")
+def pretrained(tmp_path_factory: pytest.TempPathFactory, font_files: list[str]) -> tuple[Path, Path]:
+    """A tiny model pretrained once, and a folder of 'real' images whose labels.tsv holds sentinels."""
+    root = tmp_path_factory.mktemp("adapt")
+    data = tiny_spec_data(root, font_files, model=TINY_MODEL, pretrain={"steps": 300, "val_every": 300, "lr": 1e-2,
+                                                                        "batch_size": 16})
+    spec = root / "pretrain.json"
+    spec.write_text(json.dumps(data))
+    session = Session.load(spec)
+    pretrain.run(session)
+    real = root / "real"
+    real.mkdir()
+    pipeline = build_pipeline(session)
+    rows = []
+    for i in range(24):
+        _, image = pipeline.sample(5 * 10**9 + i)
+        Image.fromarray(image).save(real / f"r{i:02d}.png")
+        rows.append(f"r{i:02d}.png\tSENTINEL{i}\n")
+    (real / "labels.tsv").write_text("".join(rows))
+    return session.output / "checkpoints" / "pretrain-best.pt", real
+
+
+def _adapt_session(make_session: Callable[..., Session], pretrained: tuple[Path, Path], output: str) -> Session:
+    base, real = pretrained
+    options = {"kind": "self-training", "checkpoint": str(base), "target": {"images": str(real)},
+               "monitor": {"images": str(real)}, "rounds": 2, "steps_per_round": 6, "batch_size": 8,
+               "save_every": 2, "keep_start": 0.5, "keep_end": 1.0, "lexicon": False}
+    return make_session(model=TINY_MODEL, output=output, adapt=options)
+
+
+def test_monitor_labels_never_reach_the_training_loss(
+    make_session: Callable[..., Session], pretrained: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    original = Trainer.train_step
+
+    def recording(self, batch, model=None):  # type: ignore[no-untyped-def]
+        seen.extend(batch.texts)
+        return original(self, batch, model)
+
+    monkeypatch.setattr(Trainer, "train_step", recording)
+    session = _adapt_session(make_session, pretrained, "monitored")
+    adapt.run(session)
+    assert len(seen) == 2 * 6 * 8
+    assert not any("SENTINEL" in text for text in seen)
+    kept = (session.output / "logs" / "adapt-round-0.tsv").read_text().splitlines()
+    assert kept and all(line.split("\t")[0] in {f"r{i:02d}.png" for i in range(24)} for line in kept)
+    records = [json.loads(x) for x in (session.output / "logs" / "adapt.jsonl").read_text().splitlines()]
+    assert records[0]["monitor"]["cer"] >= 0.9  # the monitor scores against the sentinels, as it should
+    assert records[0]["kept"] == len(kept) <= 12  # keep_start 0.5 of 24 images
+    assert records[1]["kept"] <= 24
+    assert (session.output / "checkpoints" / "adapted.pt").exists()
+
+
+def test_adapt_resumes_mid_round_to_the_same_model(
+    make_session: Callable[..., Session], pretrained: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    straight = _adapt_session(make_session, pretrained, "straight")
+    adapt.run(straight)
+
+    resumed = _adapt_session(make_session, pretrained, "resumed")
+    original = Trainer.train_step
+    calls = {"n": 0}
+
+    def killed(self, batch, model=None):  # type: ignore[no-untyped-def]
+        if calls["n"] == 8:  # round 2, step 2 (just after a mid-round save)
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return original(self, batch, model)
+
+    monkeypatch.setattr(Trainer, "train_step", killed)
+    with pytest.raises(LfhtrError, match="adapt interrupted in round 2 at step 2; continue with --resume"):
+        adapt.run(resumed)
+    monkeypatch.setattr(Trainer, "train_step", original)
+    adapt.run(resumed, resume=True)
+    a, _ = checkpoint.load(straight.output / "checkpoints" / "adapted.pt")
+    b, _ = checkpoint.load(resumed.output / "checkpoints" / "adapted.pt")
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key

@@ -1,0 +1,157 @@
+"""Training, checkpoints, decoding, evaluation and transcription on tiny models and images."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+from lfhtr.cli import app
+from lfhtr.errors import CheckpointError, DataError, LfhtrError
+from lfhtr.imaging.folder import load_folder
+from lfhtr.session import Session
+from lfhtr.stages import evaluate, pretrain, transcribe
+from lfhtr.synth import build_pipeline
+from lfhtr.text.charset import Charset
+from lfhtr.train import checkpoint
+from lfhtr.train.decoding import beam, greedy
+from lfhtr.train.metrics import edit_distance, error_rates
+
+FOUR_WORDS = ["the", "Fort", "men", "and"]
+
+
+def _words_spec(tmp_path: Path) -> dict:
+    (tmp_path / "four.txt").write_text("\n".join(FOUR_WORDS))
+    return {"corpus": {"kind": "wordlist", "path": str(tmp_path / "four.txt"), "capitalize": 0.0, "upper": 0.0,
+                       "punctuation": 0.0, "numbers": 0.0}}
+
+
+def _write_labelled(session: Session, folder: Path, count: int, offset: int = 10**9) -> dict[str, str]:
+    pipeline = build_pipeline(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = {}
+    for i in range(count):
+        text, image = pipeline.sample(offset + i)
+        Image.fromarray(image).save(folder / f"w{i:03d}.png")
+        labels[f"w{i:03d}.png"] = text
+    (folder / "labels.tsv").write_text("".join(f"{k}\t{v}\n" for k, v in labels.items()))
+    return labels
+
+
+def test_metrics() -> None:
+    assert edit_distance("kitten", "sitting") == 3
+    rates = error_rates(["Orders,", "and"], ["orders", "and"])
+    assert rates["cer"] == pytest.approx(2 / 10) and rates["wer"] == 0.5
+    assert rates["cer_nocase"] == pytest.approx(1 / 10) and rates["cer_letters"] == 0.0
+
+
+def test_greedy_and_beam_decoding_agree_on_a_clear_signal() -> None:
+    charset = Charset("ab")
+    frames = [1, 1, 0, 2, 0, 2]  # "a" (repeat merged), blank, "b", blank, "b" -> "abb"
+    log_probs = torch.full((6, 1, 3), -10.0)
+    for t, c in enumerate(frames):
+        log_probs[t, 0, c] = 0.0
+    log_probs = log_probs.log_softmax(-1)
+    assert charset.decode(greedy(log_probs, torch.tensor([6]))[0]) == "abb"
+    assert charset.decode(beam(log_probs[:, 0], 6, 5)) == "abb"
+
+
+def test_tiny_model_overfits_a_handful_of_words(make_session: Callable[..., Session], tmp_path: Path) -> None:
+    session = make_session(
+        pretrain={"steps": 400, "val_every": 400, "lr": 1e-2, "batch_size": 16},
+        model={"kind": "crnn-ctc", "channels": [16, 32, 48, 64], "hidden": 64, "layers": 1, "dropout": 0.0},
+        **_words_spec(tmp_path),
+    )
+    pretrain.run(session)
+    _state, meta = checkpoint.load(session.output / "checkpoints" / "pretrain-best.pt")
+    assert meta["metrics"]["synth"]["cer"] == 0.0
+    records = [json.loads(line) for line in (session.output / "logs" / "pretrain.jsonl").read_text().splitlines()]
+    assert records[-1]["step"] == 250
+
+
+def test_interrupted_pretrain_resumes_to_the_same_state(make_session: Callable[..., Session]) -> None:
+    straight = make_session(output="straight")
+    pretrain.run(straight)
+    resumed = make_session(output="resumed", pretrain={"steps": 40, "val_every": 20})
+    # simulate a kill right after the step-20 checkpoint: run to 20 with the same 40-step schedule
+    import lfhtr.stages.pretrain as stage
+
+    calls = {"n": 0}
+    original = stage.Trainer.train_step
+
+    def killed_after_20(self, batch, model=None):  # type: ignore[no-untyped-def]
+        if calls["n"] == 20:
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return original(self, batch, model)
+
+    stage.Trainer.train_step = killed_after_20  # type: ignore[method-assign]
+    try:
+        with pytest.raises(LfhtrError, match="interrupted at step 20; continue with --resume"):
+            pretrain.run(resumed)
+    finally:
+        stage.Trainer.train_step = original  # type: ignore[method-assign]
+    with pytest.raises(LfhtrError, match="exists: pass --resume"):
+        pretrain.run(resumed)
+    pretrain.run(resumed, resume=True)
+    a, _ = checkpoint.load(straight.output / "checkpoints" / "pretrain-last.pt")
+    b, _ = checkpoint.load(resumed.output / "checkpoints" / "pretrain-last.pt")
+    assert a["step"] == b["step"] == 40
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+
+
+def test_truncated_checkpoint_is_a_clear_error(make_session: Callable[..., Session]) -> None:
+    session = make_session(pretrain={"steps": 2, "val_every": 2})
+    pretrain.run(session)
+    last = session.output / "checkpoints" / "pretrain-last.pt"
+    blob = last.read_bytes()
+    last.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(CheckpointError, match="unreadable or truncated checkpoint"):
+        checkpoint.load(last)
+    result = CliRunner().invoke(app, ["run", "pretrain", str(session.source), "--resume"])
+    assert result.exit_code == 2 and "truncated checkpoint" in result.output
+
+
+def test_evaluate_and_transcribe_skip_bad_images_and_write_reports(make_session: Callable[..., Session], tmp_path: Path) -> None:
+    probe = make_session()
+    labels = _write_labelled(probe, tmp_path / "real", 6)
+    (tmp_path / "real" / "zero.png").write_bytes(b"")
+    (tmp_path / "real" / "corrupt.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    data = {"images": str(tmp_path / "real")}
+    session = make_session(pretrain={"steps": 4, "val_every": 4}, evaluate={"data": data},
+                           transcribe={"images": str(tmp_path / "real"), "format": "json"})
+    pretrain.run(session)
+    metrics = evaluate.run(session)
+    assert set(metrics) >= {"loss", "cer", "wer", "cer_nocase", "wer_nocase", "cer_letters"}
+    rows = (session.output / "evaluate" / "results.tsv").read_text().splitlines()
+    assert rows[0] == "file\ttruth\tprediction\tconfidence\tedits" and len(rows) == 1 + len(labels)
+    assert "<img src='data:image/png;base64," in (session.output / "evaluate" / "report.html").read_text()
+    out = transcribe.run(session)
+    assert sorted(r["file"] for r in json.loads(out.read_text())) == sorted(labels)
+    found = load_folder(tmp_path / "real", 32, ["*"])
+    assert sorted(s.split(" ")[0] for s in found.skipped) == ["corrupt.jpg", "zero.png"]
+
+
+def test_empty_folder_and_no_checkpoint_are_clear_errors(make_session: Callable[..., Session], tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="empty: no images matching"):
+        load_folder(tmp_path / "empty", 32, ["*"])
+    session = make_session(transcribe={"images": str(tmp_path / "empty")})
+    with pytest.raises(LfhtrError, match="run `lfhtr run pretrain` first"):
+        transcribe.run(session)
+
+
+def test_huge_image_is_skipped_not_loaded(tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    Image.fromarray(np.full((32, 80), 255, np.uint8)).save(folder / "ok.png")
+    Image.new("L", (9000, 9000), 255).save(folder / "huge.png")
+    found = load_folder(folder, 32, ["*"])
+    assert found.names == ["ok.png"] and "huge.png" in found.skipped[0] and "too large" in found.skipped[0]
