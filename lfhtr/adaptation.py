@@ -18,7 +18,7 @@ from lfhtr.imaging.labels import LabelledImages
 from lfhtr.plots import plot_adaptation
 from lfhtr.progress import console
 from lfhtr.session import Session
-from lfhtr.synth import SynthPipeline, build_lexicon
+from lfhtr.synth import STREAMS, SynthPipeline, build_lexicon
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint, runlog
 from lfhtr.train.decoding import Reading
@@ -26,8 +26,6 @@ from lfhtr.train.lexicon import Lexicon
 from lfhtr.train.measure import measure
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.trainer import Trainer
-
-SYNTHETIC_BASE = 10**13  # adaptation's synthetic samples, apart from pretraining's and validation's
 
 
 def fresh_state() -> dict[str, Any]:
@@ -47,7 +45,7 @@ class AdaptRun:
     log: Path
     state: dict[str, Any] = field(default_factory=fresh_state)
     batch_size: int = 64
-    synthetic_base: int = SYNTHETIC_BASE
+    synthetic_base: int = STREAMS["adapt"]
     _lexicon: Lexicon | None = None
 
     @property
@@ -59,7 +57,9 @@ class AdaptRun:
         return self.session.spec.seed
 
     def read_target(self, method: str = "greedy", lexicon: bool = False) -> list[Reading]:
-        readings, outputs = self.recognizer.read(self.target.images, self.batch_size, method, keep_outputs=lexicon)
+        readings, outputs = self.recognizer.read(
+            self.target.images, self.batch_size, method, keep_outputs=lexicon
+        )
         if lexicon:
             if self._lexicon is None:
                 self._lexicon = build_lexicon(self.session)
@@ -87,7 +87,9 @@ class AdaptRun:
         runlog.append(self.log, record)
         atomic_write(
             self.log.parent / f"adapt-round-{round_index}.tsv",
-            "".join(f"{self.target.names[i]}\t{readings[i].text}\t{readings[i].confidence:.4f}\n" for i in kept),
+            "".join(
+                f"{self.target.names[i]}\t{readings[i].text}\t{readings[i].confidence:.4f}\n" for i in kept
+            ),
         )
         shown = f", monitor CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
         console.print(
@@ -96,18 +98,33 @@ class AdaptRun:
         )
 
     def save(self) -> None:
-        meta = {**self.recognizer.meta(), "stage": "adapt", "step": self.trainer.step,
-                "round": self.state["round"], "spec_hash": self.session.spec_hash()}
+        meta = {
+            **self.recognizer.meta(),
+            "stage": "adapt",
+            "step": self.trainer.step,
+            "round": self.state["round"],
+            "spec_hash": self.session.spec_hash(),
+        }
         checkpoint.save(self.last, {**self.trainer.state_dict(), "adapt": self.state}, meta)
 
     def finish(self) -> Path:
         metrics = self.monitor_metrics()
-        meta = {**self.recognizer.meta(), "stage": "adapted", "step": self.trainer.step,
-                "rounds": self.state["round"], "monitor": metrics, "spec_hash": self.session.spec_hash()}
+        meta = {
+            **self.recognizer.meta(),
+            "stage": "adapted",
+            "step": self.trainer.step,
+            "rounds": self.state["round"],
+            "monitor": metrics,
+            "spec_hash": self.session.spec_hash(),
+        }
         checkpoint.save(self.final, {"model": self.recognizer.net.state_dict()}, meta)
         records = runlog.read(self.log)
-        runlog.append(self.log, {"round": self.state["round"], "final": True, "time": time.time(), "monitor": metrics})
-        plot_adaptation(records + [{"round": self.state["round"], "monitor": metrics}], self.log.parent / "adapt.png")
+        runlog.append(
+            self.log, {"round": self.state["round"], "final": True, "time": time.time(), "monitor": metrics}
+        )
+        plot_adaptation(
+            records + [{"round": self.state["round"], "monitor": metrics}], self.log.parent / "adapt.png"
+        )
         if metrics:
             console.print(f"adapt: final monitor CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f}")
         console.print(f"adapt: adapted model in {self.final}")

@@ -29,7 +29,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise DataError(f"{path}: cannot write ({exc.strerror or exc}); the previous file is intact.") from None
+        raise DataError(
+            f"{path}: cannot write ({exc.strerror or exc}); the previous file is intact."
+        ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -11,12 +11,12 @@ import logging
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from lfhtr import __version__
 from lfhtr.atomic import atomic_write
@@ -25,11 +25,10 @@ from lfhtr.core import spec as specs
 from lfhtr.errors import LfhtrError
 
 
-
 class ErrorsAsOneLine(TyperGroup):
     """Print expected failures as one line and exit non-zero, for the real CLI and CliRunner alike."""
 
-    def invoke(self, ctx: typer.Context) -> object:
+    def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except LfhtrError as exc:
@@ -38,7 +37,10 @@ class ErrorsAsOneLine(TyperGroup):
 
 
 app = typer.Typer(
-    cls=ErrorsAsOneLine, no_args_is_help=True, add_completion=False, help="Label-free handwritten text recognition."
+    cls=ErrorsAsOneLine,
+    no_args_is_help=True,
+    add_completion=False,
+    help="Label-free handwritten text recognition.",
 )
 spec_app = typer.Typer(no_args_is_help=True, help="Validate a session spec or export its JSON Schema.")
 fonts_app = typer.Typer(invoke_without_command=True, help="List the handwriting fonts and their coverage.")
@@ -66,7 +68,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")  # noqa: UP007
+        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")  # noqa: UP007
     ] = None,
 ) -> None:
     """Train a word recogniser on synthetic handwriting, then adapt it to real unlabelled images."""
@@ -76,12 +78,18 @@ def main_options(
 def init(
     path: SpecPath,
     force: Annotated[bool, typer.Option(help="Overwrite an existing spec.")] = False,
+    set_: Annotated[
+        list[str] | None,  # noqa: UP007
+        typer.Option("--set", help="Override a field: dotted.key=JSON value (e.g. pretrain.steps=1000)."),
+    ] = None,
 ) -> None:
     """Write a complete session spec with every default, plus its JSON Schema beside it."""
     if path.exists() and not force:
         raise LfhtrError(f"{path} exists; pass --force to overwrite it.")
     schema_path = path.with_name("session.schema.json")
-    data = specs.dump(specs.default_spec())
+    data = specs.dump(
+        specs.validate(specs.apply_overrides(specs.dump(specs.default_spec()), set_ or []), "--set")
+    )
     data["$schema"] = schema_path.name
     atomic_write(schema_path, json.dumps(specs.schema(), indent=2))
     atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -97,7 +105,9 @@ def spec_validate(path: SpecPath) -> None:
 
 @spec_app.command("schema")
 def spec_schema(
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,  # noqa: UP007
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,  # noqa: UP007
 ) -> None:
     """Print the JSON Schema of session specs (with the installed plugins' options)."""
     text = json.dumps(specs.schema(), indent=2)
@@ -125,7 +135,7 @@ def list_plugins() -> None:
 @fonts_app.callback()
 def fonts(
     ctx: typer.Context,
-    spec: Annotated[Optional[Path], typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
+    spec: Annotated[Path | None, typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
 ) -> None:
     """Fonts found for the session, with what each cannot draw."""
     if ctx.invoked_subcommand:
@@ -139,7 +149,7 @@ def fonts(
 def fonts_preview(
     output: Annotated[Path, typer.Argument(help="PNG to write.")] = Path("fonts-preview.png"),
     text: Annotated[str, typer.Option(help="Word each font writes.")] = "Washington",
-    spec: Annotated[Optional[Path], typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
+    spec: Annotated[Path | None, typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
 ) -> None:
     """A PNG grid of every usable font writing one word."""
     from lfhtr.fontreport import preview
@@ -152,11 +162,15 @@ def fonts_preview(
 def run(
     stage: Annotated[Stage, typer.Argument(help="Which stage to run.")],
     path: SpecPath,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")
+    ] = False,
     restart: Annotated[bool, typer.Option(help="Start over even if checkpoints exist.")] = False,
-    checkpoint: Annotated[Optional[str], typer.Option(help="Checkpoint to use instead of the default.")] = None,  # noqa: UP007
-    images: Annotated[Optional[str], typer.Option(help="transcribe: folder to read (overrides the spec).")] = None,  # noqa: UP007
-    workers: Annotated[Optional[int], typer.Option(help="synth: worker processes (overrides the spec).")] = None,  # noqa: UP007
+    checkpoint: Annotated[str | None, typer.Option(help="Checkpoint to use instead of the default.")] = None,  # noqa: UP007
+    images: Annotated[
+        str | None, typer.Option(help="transcribe: folder to read (overrides the spec).")
+    ] = None,  # noqa: UP007
+    workers: Annotated[int | None, typer.Option(help="synth: worker processes (overrides the spec).")] = None,  # noqa: UP007
 ) -> None:
     """Run one stage of the session: synth, pretrain, adapt, evaluate or transcribe."""
     from lfhtr.session import Session

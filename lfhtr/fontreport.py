@@ -23,14 +23,18 @@ def coverage_table(spec_path: Path | None) -> Table:
     options = session.spec.renderer.model_dump()
     locations = [session.resolve(p) for p in options.get("fonts", [])] or [default_font_dir()]
     threshold = options.get("min_coverage", 0.0)
-    table = Table("font", "coverage", "used", "cannot draw", title=f"fonts in {', '.join(map(str, locations))}")
+    table = Table(
+        "font", "coverage", "used", "cannot draw", title=f"fonts in {', '.join(map(str, locations))}"
+    )
     core = [ch for ch in session.charset.chars if ch.isalnum()]
     used = 0
     for font in all_fonts(locations, options.get("exclude", []), session.charset.chars):
         share = sum(ch in font.drawable for ch in core) / max(1, len(core))
         ok = share >= threshold
         used += ok
-        table.add_row(font.name, f"{share:.0%}", "yes" if ok else "[red]no[/]", font.missing(session.charset.chars))
+        table.add_row(
+            font.name, f"{share:.0%}", "yes" if ok else "[red]no[/]", font.missing(session.charset.chars)
+        )
     table.caption = f"{used} fonts usable (coverage of letters and digits ≥ {threshold:.0%})"
     return table
 

@@ -7,6 +7,7 @@ Results are cached per file (keyed by size and mtime) because this check is the 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
@@ -105,7 +106,9 @@ def _drawable(path: Path, chars: str) -> set[str]:
             cmap = tt.getBestCmap() or {}
         font = ImageFont.truetype(str(path), _PROBE_SIZE)
     except (OSError, TTLibError, ValueError, AssertionError) as exc:
-        raise DataError(f"{path}: unreadable font ({exc}); remove it or add it to renderer.exclude.") from None
+        raise DataError(
+            f"{path}: unreadable font ({exc}); remove it or add it to renderer.exclude."
+        ) from None
     tofu = _bitmap(font, _TOFU_PROBE)
     good = {ch for ch in chars if ord(ch) in cmap and _bitmap(font, ch) not in (None, tofu)}
     if _small_caps(font):
@@ -140,10 +143,9 @@ class FontCache:
 
     def save(self) -> None:
         if self._dirty:
-            try:
+            # a read-only cache folder only costs start-up time next run
+            with contextlib.suppress(DataError):
                 atomic_write(self.path, json.dumps(self._entries, ensure_ascii=False, indent=0))
-            except DataError:
-                pass  # a read-only cache folder only costs start-up time next run
             self._dirty = False
 
 

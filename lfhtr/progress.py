@@ -8,10 +8,12 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     TaskProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 console = Console(stderr=True)
 
@@ -23,9 +25,9 @@ class RateColumn(TextColumn):
         super().__init__("")
         self.unit = unit
 
-    def render(self, task):  # type: ignore[no-untyped-def]
+    def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return f"{speed:,.1f} {self.unit}/s" if speed else f"- {self.unit}/s"
+        return Text(f"{speed:,.1f} {self.unit}/s" if speed else f"- {self.unit}/s")
 
 
 def progress(unit: str = "it") -> Progress:

@@ -17,6 +17,9 @@ from lfhtr.errors import DataError
 from lfhtr.session import Session
 from lfhtr.train.lexicon import Lexicon
 
+STREAMS = {"pretrain": 0, "validation": 10**12, "synth": 2 * 10**12, "adapt": 10**13}
+"""Disjoint index ranges per use: pretraining never sees the validation words or `synth`'s written set."""
+
 
 @dataclass
 class SynthPipeline:

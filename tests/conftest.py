@@ -36,7 +36,9 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture(scope="session")
 def font_files() -> list[str]:
     folder = default_font_dir()
-    found = sorted(p for p in folder.glob("*") if p.suffix.lower() in FONT_SUFFIXES) if folder.is_dir() else []
+    found = (
+        sorted(p for p in folder.glob("*") if p.suffix.lower() in FONT_SUFFIXES) if folder.is_dir() else []
+    )
     if not found:
         pytest.fail(f"no fonts in {folder}: run scripts/install-fonts.sh (the README's test command does)")
     chosen = [p for name in PREFERRED_FONTS for p in found if p.stem == name] or found[:3]
@@ -61,8 +63,14 @@ def tiny_spec_data(tmp_path: Path, font_files: list[str], **overrides: Any) -> d
         seed=7,
         output="run",
         height=32,
-        corpus={"kind": "wordlist", "path": str(words), "capitalize": 0.0, "upper": 0.0,
-                "punctuation": 0.0, "numbers": 0.0},
+        corpus={
+            "kind": "wordlist",
+            "path": str(words),
+            "capitalize": 0.0,
+            "upper": 0.0,
+            "punctuation": 0.0,
+            "numbers": 0.0,
+        },
         renderer={"kind": "font", "fonts": font_files, "shear": [-0.1, 0.1], "spacing_probability": 0.0},
         augmenters=[],
         model={"kind": "crnn-ctc", "channels": [16, 16, 32, 32], "hidden": 32, "layers": 1, "dropout": 0.0},
@@ -92,4 +100,3 @@ def spec_file(tmp_path: Path, font_files: list[str]) -> Path:
     path = tmp_path / "session.json"
     path.write_text(json.dumps(tiny_spec_data(tmp_path, font_files)), encoding="utf-8")
     return path
-

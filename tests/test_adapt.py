@@ -15,8 +15,7 @@ from lfhtr.session import Session
 from lfhtr.stages import adapt, pretrain
 from lfhtr.synth import build_pipeline
 from lfhtr.text.charset import Charset
-from lfhtr.train import checkpoint
-from lfhtr.train import pseudolabels
+from lfhtr.train import checkpoint, pseudolabels
 from lfhtr.train.decoding import Reading
 from lfhtr.train.trainer import Trainer
 from tests.conftest import tiny_spec_data
@@ -25,14 +24,22 @@ TINY_MODEL = {"kind": "crnn-ctc", "channels": [16, 32, 48, 64], "hidden": 64, "l
 
 
 def test_keep_fraction_grows_linearly() -> None:
-    assert [pseudolabels.keep_fraction(r, 4, 0.2, 0.8) for r in range(4)] == pytest.approx([0.2, 0.4, 0.6, 0.8])
+    assert [pseudolabels.keep_fraction(r, 4, 0.2, 0.8) for r in range(4)] == pytest.approx(
+        [0.2, 0.4, 0.6, 0.8]
+    )
     assert pseudolabels.keep_fraction(0, 1, 0.2, 0.8) == 0.8
 
 
 def test_select_keeps_the_most_confident_usable_readings() -> None:
     charset = Charset("abc")
-    readings = [Reading("ab", 0.9), Reading("", 0.99), Reading("ax", 0.95), Reading("c", 0.5),
-                Reading("ba", 0.7), Reading("cc", 0.7)]
+    readings = [
+        Reading("ab", 0.9),
+        Reading("", 0.99),
+        Reading("ax", 0.95),
+        Reading("c", 0.5),
+        Reading("ba", 0.7),
+        Reading("cc", 0.7),
+    ]
     assert pseudolabels.select(readings, 0.5, 0.0, charset) == [0, 4, 5]  # ties broken by index
     assert pseudolabels.select(readings, 0.34, 0.0, charset) == [0, 4]
     assert pseudolabels.select(readings, 1.0, 0.6, charset) == [0, 4, 5]  # threshold and fraction together
@@ -47,8 +54,12 @@ def test_changed_counts_new_and_different_labels() -> None:
 def pretrained(tmp_path_factory: pytest.TempPathFactory, font_files: list[str]) -> tuple[Path, Path]:
     """A tiny model pretrained once, and a folder of 'real' images whose labels.tsv holds sentinels."""
     root = tmp_path_factory.mktemp("adapt")
-    data = tiny_spec_data(root, font_files, model=TINY_MODEL, pretrain={"steps": 300, "val_every": 300, "lr": 1e-2,
-                                                                        "batch_size": 16})
+    data = tiny_spec_data(
+        root,
+        font_files,
+        model=TINY_MODEL,
+        pretrain={"steps": 300, "val_every": 300, "lr": 1e-2, "batch_size": 16},
+    )
     spec = root / "pretrain.json"
     spec.write_text(json.dumps(data))
     session = Session.load(spec)
@@ -65,11 +76,23 @@ def pretrained(tmp_path_factory: pytest.TempPathFactory, font_files: list[str]) 
     return session.output / "checkpoints" / "pretrain-best.pt", real
 
 
-def _adapt_session(make_session: Callable[..., Session], pretrained: tuple[Path, Path], output: str) -> Session:
+def _adapt_session(
+    make_session: Callable[..., Session], pretrained: tuple[Path, Path], output: str
+) -> Session:
     base, real = pretrained
-    options = {"kind": "self-training", "checkpoint": str(base), "target": {"images": str(real)},
-               "monitor": {"images": str(real)}, "rounds": 2, "steps_per_round": 6, "batch_size": 8,
-               "save_every": 2, "keep_start": 0.5, "keep_end": 1.0, "lexicon": False}
+    options = {
+        "kind": "self-training",
+        "checkpoint": str(base),
+        "target": {"images": str(real)},
+        "monitor": {"images": str(real)},
+        "rounds": 2,
+        "steps_per_round": 6,
+        "batch_size": 8,
+        "save_every": 2,
+        "keep_start": 0.5,
+        "keep_end": 1.0,
+        "lexicon": False,
+    }
     return make_session(model=TINY_MODEL, output=output, adapt=options)
 
 

@@ -31,8 +31,12 @@ def test_third_party_distribution_from_plugins_folder_is_discovered() -> None:
     assert spec.augmenters[0].kind == "neighbour-strokes"
 
 
-def test_broken_plugin_is_reported_with_its_distribution_and_others_still_work(broken_plugin_site: None) -> None:
-    with pytest.raises(PluginError, match=r"augmenter plugin 'smudge'.*broken-lfhtr-plugin 0\.1 failed to load"):
+def test_broken_plugin_is_reported_with_its_distribution_and_others_still_work(
+    broken_plugin_site: None,
+) -> None:
+    with pytest.raises(
+        PluginError, match=r"augmenter plugin 'smudge'.*broken-lfhtr-plugin 0\.1 failed to load"
+    ):
         plugins.load("augmenter", "smudge")
     good, broken = plugins.loadable("augmenter")
     assert "elastic" in good and len(broken) == 1
@@ -45,7 +49,9 @@ def test_broken_plugin_is_reported_with_its_distribution_and_others_still_work(b
 
 
 def test_unknown_kind_lists_installed_and_suggests() -> None:
-    with pytest.raises(PluginError, match=r"unknown model kind 'crnn-ct'; installed: .*crnn-ctc.*Did you mean 'crnn-ctc'"):
+    with pytest.raises(
+        PluginError, match=r"unknown model kind 'crnn-ct'; installed: .*crnn-ctc.*Did you mean 'crnn-ctc'"
+    ):
         plugins.load("model", "crnn-ct")
 
 
@@ -55,9 +61,13 @@ def test_a_name_registered_by_two_distributions_is_an_error(monkeypatch: pytest.
     monkeypatch.setitem(plugins._entry_points("model"), "crnn-ctc", [original, twin])
     real_info = plugins._info
     monkeypatch.setattr(
-        plugins, "_info",
-        lambda family, ep: plugins.PluginInfo(family, ep.name, ep.value, "other-dist", "9.9") if ep is twin
-        else real_info(family, ep),
+        plugins,
+        "_info",
+        lambda family, ep: (
+            plugins.PluginInfo(family, ep.name, ep.value, "other-dist", "9.9")
+            if ep is twin
+            else real_info(family, ep)
+        ),
     )
     plugins.load.cache_clear()
     with pytest.raises(PluginError, match=r"registered twice, by lfhtr .* and other-dist 9\.9"):

@@ -28,11 +28,19 @@ FOUR_WORDS = ["the", "Fort", "men", "and"]
 
 def _words_spec(tmp_path: Path) -> dict:
     (tmp_path / "four.txt").write_text("\n".join(FOUR_WORDS))
-    return {"corpus": {"kind": "wordlist", "path": str(tmp_path / "four.txt"), "capitalize": 0.0, "upper": 0.0,
-                       "punctuation": 0.0, "numbers": 0.0}}
+    return {
+        "corpus": {
+            "kind": "wordlist",
+            "path": str(tmp_path / "four.txt"),
+            "capitalize": 0.0,
+            "upper": 0.0,
+            "punctuation": 0.0,
+            "numbers": 0.0,
+        }
+    }
 
 
-def _write_labelled(session: Session, folder: Path, count: int, offset: int = 10**9) -> dict[str, str]:
+def _write_labelled(session: Session, folder: Path, count: int, offset: int = 3 * 10**12) -> dict[str, str]:
     pipeline = build_pipeline(session)
     folder.mkdir(parents=True, exist_ok=True)
     labels = {}
@@ -71,7 +79,9 @@ def test_tiny_model_overfits_a_handful_of_words(make_session: Callable[..., Sess
     pretrain.run(session)
     _state, meta = checkpoint.load(session.output / "checkpoints" / "pretrain-best.pt")
     assert meta["metrics"]["synth"]["cer"] == 0.0
-    records = [json.loads(line) for line in (session.output / "logs" / "pretrain.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(line) for line in (session.output / "logs" / "pretrain.jsonl").read_text().splitlines()
+    ]
     assert records[-1]["step"] == 250
 
 
@@ -119,14 +129,19 @@ def test_truncated_checkpoint_is_a_clear_error(make_session: Callable[..., Sessi
     assert result.exit_code == 2 and "truncated checkpoint" in result.output
 
 
-def test_evaluate_and_transcribe_skip_bad_images_and_write_reports(make_session: Callable[..., Session], tmp_path: Path) -> None:
+def test_evaluate_and_transcribe_skip_bad_images_and_write_reports(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
     probe = make_session()
     labels = _write_labelled(probe, tmp_path / "real", 6)
     (tmp_path / "real" / "zero.png").write_bytes(b"")
     (tmp_path / "real" / "corrupt.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
     data = {"images": str(tmp_path / "real")}
-    session = make_session(pretrain={"steps": 4, "val_every": 4}, evaluate={"data": data},
-                           transcribe={"images": str(tmp_path / "real"), "format": "json"})
+    session = make_session(
+        pretrain={"steps": 4, "val_every": 4},
+        evaluate={"data": data},
+        transcribe={"images": str(tmp_path / "real"), "format": "json"},
+    )
     pretrain.run(session)
     metrics = evaluate.run(session)
     assert set(metrics) >= {"loss", "cer", "wer", "cer_nocase", "wer_nocase", "cer_letters"}
@@ -139,7 +154,9 @@ def test_evaluate_and_transcribe_skip_bad_images_and_write_reports(make_session:
     assert sorted(s.split(" ")[0] for s in found.skipped) == ["corrupt.jpg", "zero.png"]
 
 
-def test_empty_folder_and_no_checkpoint_are_clear_errors(make_session: Callable[..., Session], tmp_path: Path) -> None:
+def test_empty_folder_and_no_checkpoint_are_clear_errors(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="empty: no images matching"):
         load_folder(tmp_path / "empty", 32, ["*"])

@@ -21,7 +21,9 @@ def test_defaults_are_complete_and_round_trip(tmp_path: Path) -> None:
 
 
 def test_unknown_kind_names_the_slot_and_suggests() -> None:
-    with pytest.raises(SpecError, match=r"spec: corpus\.kind: unknown sampler kind 'frequncy'.*Did you mean 'frequency'"):
+    with pytest.raises(
+        SpecError, match=r"spec: corpus\.kind: unknown sampler kind 'frequncy'.*Did you mean 'frequency'"
+    ):
         specs.validate({"corpus": {"kind": "frequncy"}})
 
 

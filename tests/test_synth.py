@@ -13,8 +13,20 @@ from lfhtr.stages import synth
 from lfhtr.synth import build_pipeline
 from tests.conftest import WORDS
 
-ALL_AUGMENTERS = [{"kind": k} for k in ["affine", "elastic", "morphology", "blur", "contrast", "paper", "noise",
-                                        "neighbour-strokes", "ruled-lines"]]
+ALL_AUGMENTERS = [
+    {"kind": k}
+    for k in [
+        "affine",
+        "elastic",
+        "morphology",
+        "blur",
+        "contrast",
+        "paper",
+        "noise",
+        "neighbour-strokes",
+        "ruled-lines",
+    ]
+]
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -48,7 +60,9 @@ def test_synth_writes_identical_output_for_a_seed_and_resumes(make_session: Call
     assert (folder / "labels.tsv").read_text().splitlines() == labels
 
 
-def test_synth_with_worker_processes_matches_single_process(make_session: Callable[..., Session], tmp_path: Path) -> None:
+def test_synth_with_worker_processes_matches_single_process(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
     single = synth.run(make_session(synth={"count": 260, "folder": "one"}))
     multi = synth.run(make_session(synth={"count": 260, "folder": "two", "workers": 2}))
     assert _digest(single) == _digest(multi)

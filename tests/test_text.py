@@ -57,7 +57,9 @@ def test_ngram_invents_plausible_new_words_and_round_trips(tmp_path: Path) -> No
     model.save(tmp_path / "m.json")
     loaded = CharNgram.load(tmp_path / "m.json")
     assert loaded is not None
-    assert [loaded.generate(random.Random(3), 12) for _ in range(20)] == [model.generate(random.Random(3), 12) for _ in range(20)]
+    assert [loaded.generate(random.Random(3), 12) for _ in range(20)] == [
+        model.generate(random.Random(3), 12) for _ in range(20)
+    ]
     (tmp_path / "bad.json").write_text("{not json")
     assert CharNgram.load(tmp_path / "bad.json") is None
 

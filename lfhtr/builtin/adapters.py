@@ -22,11 +22,15 @@ from lfhtr.train.batching import collate
 
 
 class AdapterOptions(PluginOptions):
-    target: UnlabelledSet | None = Field(None, description="The unlabelled real images to adapt to (required).")
+    target: UnlabelledSet | None = Field(
+        None, description="The unlabelled real images to adapt to (required)."
+    )
     monitor: LabelledSet | None = Field(
         None, description="Optional labelled set whose CER is logged per round; never used for training."
     )
-    checkpoint: str | None = Field(None, description="Model to start from; default: the best pretrain checkpoint.")
+    checkpoint: str | None = Field(
+        None, description="Model to start from; default: the best pretrain checkpoint."
+    )
     rounds: int = Field(4, ge=1, description="Self-training rounds.")
     steps_per_round: int = Field(400, ge=1, description="Optimiser steps per round.")
     batch_size: int = Field(32, ge=2)
@@ -40,9 +44,15 @@ class SelfTraining(AdaptationStrategy[AdapterOptions]):
     class Options(AdapterOptions):
         keep_start: float = Field(0.3, gt=0, le=1, description="Share of images kept in the first round.")
         keep_end: float = Field(0.8, gt=0, le=1, description="Share kept in the last round.")
-        min_confidence: float = Field(0.0, ge=0, le=1, description="Never keep readings below this confidence.")
-        lexicon: bool = Field(True, description="Snap pseudo-labels to the corpus lexicon before ranking them.")
-        decode: str = Field("greedy", pattern="^(greedy|beam)$", description="Decoding used for pseudo-labels.")
+        min_confidence: float = Field(
+            0.0, ge=0, le=1, description="Never keep readings below this confidence."
+        )
+        lexicon: bool = Field(
+            True, description="Snap pseudo-labels to the corpus lexicon before ranking them."
+        )
+        decode: str = Field(
+            "greedy", pattern="^(greedy|beam)$", description="Decoding used for pseudo-labels."
+        )
         stop_change: float = Field(
             0.0, ge=0, le=1, description="Stop early when fewer than this share of pseudo-labels change."
         )
@@ -79,8 +89,12 @@ class SelfTraining(AdaptationStrategy[AdapterOptions]):
         synthetic = round(o.batch_size * o.synthetic_share)
         real = o.batch_size - synthetic
         with progress("step") as bar:
-            task = bar.add_task(f"adapt round {r + 1}/{o.rounds}", total=o.steps_per_round,
-                                completed=state["step_in_round"], status=f"{len(items)} pseudo-labels")
+            task = bar.add_task(
+                f"adapt round {r + 1}/{o.rounds}",
+                total=o.steps_per_round,
+                completed=state["step_in_round"],
+                status=f"{len(items)} pseudo-labels",
+            )
             try:
                 while state["step_in_round"] < o.steps_per_round:
                     step = r * o.steps_per_round + state["step_in_round"]
@@ -101,6 +115,6 @@ class SelfTraining(AdaptationStrategy[AdapterOptions]):
             except KeyboardInterrupt:
                 run.save()
                 raise Interrupted(
-                    f"adapt interrupted in round {r + 1} at step {state['step_in_round']}; continue with --resume."
+                    f"adapt interrupted in round {r + 1} at step {state['step_in_round']}; "
+                    "continue with --resume."
                 ) from None
-

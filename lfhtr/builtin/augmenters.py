@@ -53,10 +53,15 @@ class Affine(Augmenter[AugmenterOptions]):
         shear = rng.uniform(-o.shear, o.shear)
         extra = int(abs(shear) * h) + 1
         img = img.transform(
-            (img.width + extra, h), Image.Transform.AFFINE, (1, shear, -shear * h / 2 - extra / 2, 0, 1, 0),
-            resample=Image.Resampling.BILINEAR, fillcolor=fill,
+            (img.width + extra, h),
+            Image.Transform.AFFINE,
+            (1, shear, -shear * h / 2 - extra / 2, 0, 1, 0),
+            resample=Image.Resampling.BILINEAR,
+            fillcolor=fill,
         )
-        img = img.rotate(rng.uniform(-o.rotate, o.rotate), Image.Resampling.BILINEAR, expand=True, fillcolor=fill)
+        img = img.rotate(
+            rng.uniform(-o.rotate, o.rotate), Image.Resampling.BILINEAR, expand=True, fillcolor=fill
+        )
         return np.asarray(_fit_height(img, h))
 
 
@@ -88,7 +93,11 @@ class Elastic(Augmenter[AugmenterOptions]):
                 quad = (*src[j, i], *src[j + 1, i], *src[j + 1, i + 1], *src[j, i + 1])
                 mesh.append((box, tuple(float(v) for v in quad)))
         img = Image.fromarray(image).transform(
-            (w, h), Image.Transform.MESH, mesh, resample=Image.Resampling.BILINEAR, fillcolor=_paper_level(image)
+            (w, h),
+            Image.Transform.MESH,
+            mesh,
+            resample=Image.Resampling.BILINEAR,
+            fillcolor=_paper_level(image),
         )
         return np.asarray(img)
 

@@ -45,7 +45,9 @@ class CrnnNet(nn.Module):
         self.cnn = nn.Sequential(
             _block(1, c1, (2, 2)),
             _block(c1, c2, (2, 2)),
-            nn.Sequential(nn.Conv2d(c2, c3, 3, padding=1, bias=False), nn.BatchNorm2d(c3), nn.ReLU(inplace=True)),
+            nn.Sequential(
+                nn.Conv2d(c2, c3, 3, padding=1, bias=False), nn.BatchNorm2d(c3), nn.ReLU(inplace=True)
+            ),
             _block(c3, c3, (2, 1)),
             _block(c3, c4, (2, 1)),
         )

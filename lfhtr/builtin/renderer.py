@@ -27,7 +27,10 @@ class FontRendererOptions(PluginOptions):
     )
     exclude: list[str] = Field(default_factory=list, description="Glob patterns of font file names to skip.")
     min_coverage: float = Field(
-        0.95, ge=0, le=1, description="Skip fonts drawing less than this share of the charset's letters/digits."
+        0.95,
+        ge=0,
+        le=1,
+        description="Skip fonts drawing less than this share of the charset's letters/digits.",
     )
     render_scale: float = Field(1.5, ge=1, le=4, description="Supersampling factor before downscaling.")
     letter_spacing: Range = Field((-0.04, 0.12), description="Extra space between letters, in em.")
@@ -103,7 +106,7 @@ class FontRenderer(Renderer[FontRendererOptions]):
         return self._finish(mask, rng)
 
     def _draw_whole(self, face: ImageFont.FreeTypeFont, text: str, stroke: int) -> Image.Image:
-        left, top, right, bottom = face.getbbox(text, stroke_width=stroke)
+        left, top, right, bottom = (int(v) for v in face.getbbox(text, stroke_width=stroke))
         pad = self.size // 2
         canvas = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
         ImageDraw.Draw(canvas).text(
@@ -130,7 +133,7 @@ class FontRenderer(Renderer[FontRendererOptions]):
         o = self.options
         box = mask.getbbox()
         if box is None:
-            mask, box = Image.new("L", (4, 4), 0), (0, 0, 4, 4)
+            mask, box = Image.new("L", (4, 4), 0), (0, 0, 4, 4)  # a word of blank glyphs
         left, top, right, bottom = box
         ink_h = bottom - top
         m = [rng.uniform(*o.margin) * ink_h for _ in range(4)]

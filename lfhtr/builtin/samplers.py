@@ -89,7 +89,9 @@ class FrequencySampler(StyledSampler):
     """Words in proportion to corpus frequency, flattened by ``alpha`` so rare words are not starved."""
 
     class Options(CorpusOptions):
-        alpha: float = Field(0.5, gt=0, le=1, description="Frequency exponent; 1 = true Zipf, lower = flatter.")
+        alpha: float = Field(
+            0.5, gt=0, le=1, description="Frequency exponent; 1 = true Zipf, lower = flatter."
+        )
 
     options: Options
 

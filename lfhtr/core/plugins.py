@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from typing import cast
 
 from lfhtr.core.interfaces import (
     AdaptationStrategy,
@@ -124,7 +125,7 @@ def load(family: str, name: str) -> type[Plugin]:
         raise PluginError(
             f"{family} plugin '{name}' from {info.origin} is not a subclass of lfhtr {base.__name__}."
         )
-    return cls
+    return cast(type[Plugin], cls)
 
 
 def loadable(family: str) -> tuple[dict[str, type[Plugin]], list[PluginError]]:

@@ -61,7 +61,9 @@ class PretrainSettings(Strict):
     grad_clip: float = Field(5.0, gt=0)
     val_size: int = Field(256, ge=1, description="Size of the fixed synthetic validation set.")
     val_every: int = Field(500, ge=1, description="Validate and checkpoint every this many steps.")
-    patience: int = Field(0, ge=0, description="Stop after this many validations without a better CER; 0 = never.")
+    patience: int = Field(
+        0, ge=0, description="Stop after this many validations without a better CER; 0 = never."
+    )
     real_val: LabelledSet | None = Field(None, description="Optional real labelled set validated on as well.")
     workers: int = Field(0, ge=0, description="DataLoader worker processes rendering synthetic samples.")
 
@@ -136,10 +138,10 @@ class SessionSpec(Strict):
 
 def _tagged(family: str, name: str, options: type[PluginOptions]) -> type[BaseModel]:
     """The plugin's options model plus its ``kind`` literal: one member of the slot's union."""
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         f"{family.title()}_{name.replace('-', '_')}",
         __base__=options,
-        kind=(Literal[name], Field(name, description=f"{family} plugin")),
+        kind=(Literal[name], Field(name, description=f"{family} plugin")),  # type: ignore[arg-type]
     )
 
 
@@ -158,12 +160,15 @@ def session_model() -> type[SessionSpec]:
         if many:
             defaults = [k for k in DEFAULT_AUGMENTERS if k in good]
             fields[slot] = (
-                list[union],  # type: ignore[valid-type]
+                list[union],
                 Field(default_factory=lambda d=defaults: [{"kind": k} for k in d], validate_default=True),
             )
         else:
-            fields[slot] = (union, Field(default_factory=lambda k=default_kind: {"kind": k}, validate_default=True))
-    return create_model("Session", __base__=SessionSpec, **fields)  # type: ignore[call-overload, no-any-return]
+            fields[slot] = (
+                union,
+                Field(default_factory=lambda k=default_kind: {"kind": k}, validate_default=True),
+            )
+    return create_model("Session", __base__=SessionSpec, **fields)
 
 
 def _check_kinds(data: dict[str, Any], source: str) -> None:
@@ -229,7 +234,7 @@ def load(path: Path) -> SessionSpec:
 
 
 def default_spec() -> SessionSpec:
-    return session_model()()
+    return session_model().model_validate({})
 
 
 def dump(spec: SessionSpec) -> dict[str, Any]:
@@ -244,3 +249,24 @@ def dump(spec: SessionSpec) -> dict[str, Any]:
 
 def schema() -> dict[str, Any]:
     return session_model().model_json_schema(by_alias=True)
+
+
+def apply_overrides(data: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """Apply ``dotted.key=value`` assignments; the value is JSON when it parses, else a plain string."""
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        if not sep or not key:
+            raise SpecError(f"--set {assignment!r}: expected dotted.key=value, e.g. pretrain.steps=1000.")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = data
+        *parents, leaf = key.split(".")
+        for part in parents:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[leaf] = value
+    return data

@@ -36,7 +36,9 @@ def list_images(folder: Path, include: list[str], limit: int | None) -> list[Pat
         if p.suffix.lower() in IMAGE_SUFFIXES and any(fnmatch.fnmatch(p.name, pat) for pat in include)
     )
     if not files:
-        raise DataError(f"{folder}: no images matching {include} (formats: {', '.join(sorted(IMAGE_SUFFIXES))}).")
+        raise DataError(
+            f"{folder}: no images matching {include} (formats: {', '.join(sorted(IMAGE_SUFFIXES))})."
+        )
     return files[:limit] if limit else files
 
 
@@ -60,8 +62,14 @@ def load_folder(folder: Path, height: int, include: list[str], limit: int | None
     for path in list_images(folder, include, limit):
         try:
             image = load_word_image(path, height)
-        except (OSError, UnidentifiedImageError, ValueError, DataError, Image.DecompressionBombError,
-                Image.DecompressionBombWarning) as exc:
+        except (
+            OSError,
+            UnidentifiedImageError,
+            ValueError,
+            DataError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as exc:
             result.skipped.append(f"{path.name} ({type(exc).__name__}: {exc})")
             continue
         result.names.append(path.name)

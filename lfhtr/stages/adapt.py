@@ -28,18 +28,28 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     device = setup(session)
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
     recognizer = load_recognizer(session, base, device)
-    target = load_folder(session.resolve(o.target.images), recognizer.height, o.target.include, o.target.limit)
+    target = load_folder(
+        session.resolve(o.target.images), recognizer.height, o.target.include, o.target.limit
+    )
     for line in target.skipped:
         console.print(f"[yellow]skipped[/] {line}")
     monitor = load_labelled(o.monitor, session.resolve, recognizer.height) if o.monitor else None
-    trainer = Trainer(recognizer, Schedule(o.rounds * o.steps_per_round, o.lr), device, session.spec.hardware.amp)
-    adapt_run = AdaptRun(session, recognizer, trainer, build_pipeline(session), target, monitor, last, final, log)
+    trainer = Trainer(
+        recognizer, Schedule(o.rounds * o.steps_per_round, o.lr), device, session.spec.hardware.amp
+    )
+    adapt_run = AdaptRun(
+        session, recognizer, trainer, build_pipeline(session), target, monitor, last, final, log
+    )
     if resuming:
         state, _meta = checkpoints.load(last, device)
         trainer.load_state_dict(state)
         adapt_run.state = state["adapt"]
-        console.print(f"adapt: resuming round {adapt_run.state['round'] + 1}, step {adapt_run.state['step_in_round']}")
+        console.print(
+            f"adapt: resuming round {adapt_run.state['round'] + 1}, step {adapt_run.state['step_in_round']}"
+        )
     else:
         log.unlink(missing_ok=True)
-    console.print(f"adapt: {session.spec.adapt.kind} from {base.name} on {len(target.images)} unlabelled images")
+    console.print(
+        f"adapt: {session.spec.adapt.kind} from {base.name} on {len(target.images)} unlabelled images"
+    )
     return strategy.adapt(adapt_run)

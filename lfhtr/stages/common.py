@@ -53,5 +53,6 @@ def default_checkpoint(session: Session, explicit: str | None, *names: str) -> P
         if path.exists():
             return path
     raise LfhtrError(
-        f"no checkpoint in {session.output / 'checkpoints'} ({', '.join(names)}); run `lfhtr run pretrain` first."
+        f"no checkpoint in {session.output / 'checkpoints'} ({', '.join(names)}); "
+        "run `lfhtr run pretrain` first."
     )

@@ -27,7 +27,9 @@ def _data_uri(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _report(rows: list[tuple[str, str, str, float, int, np.ndarray]], metrics: dict[str, float], worst: int) -> str:
+def _report(
+    rows: list[tuple[str, str, str, float, int, np.ndarray]], metrics: dict[str, float], worst: int
+) -> str:
     ranked = sorted(rows, key=lambda r: (-r[4] / max(1, len(r[1])), r[0]))[:worst]
     cells = "".join(
         f"<tr><td><img src='{_data_uri(img)}'></td><td>{html.escape(truth)}</td><td>{html.escape(pred)}</td>"
@@ -67,13 +69,15 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
         "file\ttruth\tprediction\tconfidence\tedits\n"
         + "".join(f"{n}\t{t}\t{p}\t{c:.4f}\t{d}\n" for n, t, p, c, d, _ in rows),
     )
-    atomic_write(out / "metrics.json", json.dumps({"checkpoint": str(path), "images": len(rows), **metrics}, indent=2))
+    atomic_write(
+        out / "metrics.json", json.dumps({"checkpoint": str(path), "images": len(rows), **metrics}, indent=2)
+    )
     atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst))
     console.print(
-        f"evaluate: {len(rows)} images, loss {metrics['loss']:.3f}, CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f} "
+        f"evaluate: {len(rows)} images, loss {metrics['loss']:.3f}, "
+        f"CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f} "
         f"(no case: CER {metrics['cer_nocase']:.4f}, WER {metrics['wer_nocase']:.4f}; "
         f"letters: CER {metrics['cer_letters']:.4f}); results in {out}"
     )
     print(json.dumps(metrics))
     return metrics
-

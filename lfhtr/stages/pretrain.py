@@ -64,13 +64,21 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
         improved = metrics["cer"] < tracking["best_cer"]
         tracking["stale"] = 0 if improved else tracking["stale"] + 1
         tracking["best_cer"] = min(tracking["best_cer"], metrics["cer"])
-        meta = {**recognizer.meta(), "stage": "pretrain", "step": trainer.step, "spec_hash": session.spec_hash(),
-                "metrics": record, **tracking}
+        meta = {
+            **recognizer.meta(),
+            "stage": "pretrain",
+            "step": trainer.step,
+            "spec_hash": session.spec_hash(),
+            "metrics": record,
+            **tracking,
+        }
         checkpoint.save(last, trainer.state_dict(), meta)
         if improved:
             checkpoint.save(best, trainer.state_dict(), meta)
         runlog.append(log, record)
-        shown = f"synth CER {metrics['cer']:.3f}" + (f", real CER {record['real']['cer']:.3f}" if real else "")
+        shown = f"synth CER {metrics['cer']:.3f}" + (
+            f", real CER {record['real']['cer']:.3f}" if real else ""
+        )
         console.print(f"step {trainer.step}: {shown}" + (" (best)" if improved else ""))
         return bool(settings.patience) and tracking["stale"] >= settings.patience
 
@@ -82,13 +90,26 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
                 loss = trainer.train_step(next(batches))
                 smoothed = loss if math.isnan(smoothed) else 0.98 * smoothed + 0.02 * loss
                 bar.update(task, advance=1, status=f"loss {smoothed:.3f}")
-                if trainer.step % settings.val_every == 0 or trainer.step == settings.steps:
-                    if validate_and_save():
-                        console.print(f"pretrain: no better synthetic CER for {settings.patience} validations; stopping")
-                        break
+                at_validation = trainer.step % settings.val_every == 0 or trainer.step == settings.steps
+                if at_validation and validate_and_save():
+                    console.print(
+                        f"pretrain: no better synthetic CER for {settings.patience} validations; stopping"
+                    )
+                    break
         except KeyboardInterrupt:
-            checkpoint.save(last, trainer.state_dict(), {**recognizer.meta(), "stage": "pretrain",
-                            "step": trainer.step, "spec_hash": session.spec_hash(), **tracking})
-            raise Interrupted(f"pretrain interrupted at step {trainer.step}; continue with --resume.") from None
+            checkpoint.save(
+                last,
+                trainer.state_dict(),
+                {
+                    **recognizer.meta(),
+                    "stage": "pretrain",
+                    "step": trainer.step,
+                    "spec_hash": session.spec_hash(),
+                    **tracking,
+                },
+            )
+            raise Interrupted(
+                f"pretrain interrupted at step {trainer.step}; continue with --resume."
+            ) from None
     console.print(f"pretrain: best synthetic CER {tracking['best_cer']:.3f}; checkpoint {best}")
     return best

@@ -27,7 +27,11 @@ def load_recognizer(session: Session, path: Path, device: torch.device) -> Recog
 
 
 def read_images(
-    session: Session, recognizer: Recognizer, images: Sequence[np.ndarray], batch_size: int, decode: DecodeSettings
+    session: Session,
+    recognizer: Recognizer,
+    images: Sequence[np.ndarray],
+    batch_size: int,
+    decode: DecodeSettings,
 ) -> list[Reading]:
     readings, outputs = recognizer.read(
         images, batch_size, decode.method, decode.beam_width, keep_outputs=decode.lexicon

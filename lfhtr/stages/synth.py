@@ -17,7 +17,7 @@ from PIL import Image
 from lfhtr.atomic import atomic_write
 from lfhtr.progress import console, progress
 from lfhtr.session import Session
-from lfhtr.synth import SynthPipeline, build_pipeline
+from lfhtr.synth import STREAMS, SynthPipeline, build_pipeline
 
 SHARD = 250
 
@@ -33,7 +33,7 @@ def _png(image_array: object) -> bytes:
 def write_shard(pipeline: SynthPipeline, folder: Path, start: int, stop: int) -> int:
     rows = []
     for index in range(start, stop):
-        text, image = pipeline.sample(index)
+        text, image = pipeline.sample(STREAMS["synth"] + index)
         name = f"{index:07d}.png"
         atomic_write(folder / name, _png(image))
         rows.append(f"{name}\t{text}\n")
@@ -65,7 +65,9 @@ def _run_jobs(session: Session, jobs: list[tuple[Path, int, int]], workers: int)
         for job in jobs:
             yield write_shard(pipeline, *job)
         return
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
     with context.Pool(workers, initializer=_init_worker, initargs=(session,)) as pool:
         yield from pool.imap_unordered(_worker_shard, jobs)
 

@@ -28,10 +28,18 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     readings = read_images(session, recognizer, found.images, settings.batch_size, settings.decode)
     out = session.output / "transcribe" / f"transcriptions.{settings.format}"
     if settings.format == "json":
-        rows = [{"file": n, "text": r.text, "confidence": round(r.confidence, 4)} for n, r in zip(found.names, readings)]
+        rows = [
+            {"file": n, "text": r.text, "confidence": round(r.confidence, 4)}
+            for n, r in zip(found.names, readings)
+        ]
         atomic_write(out, json.dumps(rows, indent=1, ensure_ascii=False))
     else:
-        atomic_write(out, "file\ttext\tconfidence\n" + "".join(
-            f"{n}\t{r.text}\t{r.confidence:.4f}\n" for n, r in zip(found.names, readings)))
-    console.print(f"transcribe: {len(readings)} images read with {path.name}; {len(found.skipped)} skipped; {out}")
+        atomic_write(
+            out,
+            "file\ttext\tconfidence\n"
+            + "".join(f"{n}\t{r.text}\t{r.confidence:.4f}\n" for n, r in zip(found.names, readings)),
+        )
+    console.print(
+        f"transcribe: {len(readings)} images read with {path.name}; {len(found.skipped)} skipped; {out}"
+    )
     return out

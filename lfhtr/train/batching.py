@@ -39,7 +39,9 @@ def normalise(image: np.ndarray) -> np.ndarray:
     return np.clip((paper - image.astype(np.float32)) / span, 0.0, 1.0)
 
 
-def collate(images: Sequence[np.ndarray], texts: Sequence[str], charset: Charset, min_width: int = 16) -> Batch:
+def collate(
+    images: Sequence[np.ndarray], texts: Sequence[str], charset: Charset, min_width: int = 16
+) -> Batch:
     height = images[0].shape[0]
     widths = [max(min_width, img.shape[1]) for img in images]
     tensor = torch.zeros(len(images), 1, height, max(widths))

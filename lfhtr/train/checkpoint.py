@@ -30,11 +30,21 @@ def save(path: Path, state: dict[str, Any], meta: dict[str, Any]) -> None:
 
 def load(path: Path, map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
     if not path.is_file():
-        raise CheckpointError(f"{path}: checkpoint not found; run `lfhtr run pretrain` first or fix the path.")
+        raise CheckpointError(
+            f"{path}: checkpoint not found; run `lfhtr run pretrain` first or fix the path."
+        )
     try:
         blob = torch.load(path, map_location=map_location, weights_only=True)
         return blob["state"], blob["meta"]
-    except (RuntimeError, EOFError, KeyError, TypeError, zipfile.BadZipFile, pickle.UnpicklingError, OSError) as exc:
+    except (
+        RuntimeError,
+        EOFError,
+        KeyError,
+        TypeError,
+        zipfile.BadZipFile,
+        pickle.UnpicklingError,
+        OSError,
+    ) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CheckpointError(
             f"{path}: unreadable or truncated checkpoint ({reason}); delete it or resume from another."

@@ -43,14 +43,22 @@ def sequence_log_likelihood(
     lp = log_probs.float()
     targets = torch.tensor([c for seq in labels for c in seq], dtype=torch.long)
     target_lengths = torch.tensor([len(seq) for seq in labels], dtype=torch.long)
-    nll = F.ctc_loss(lp, targets.to(lp.device), lengths, target_lengths.to(lp.device), reduction="none",
-                     zero_infinity=False)
+    nll = F.ctc_loss(
+        lp,
+        targets.to(lp.device),
+        lengths,
+        target_lengths.to(lp.device),
+        reduction="none",
+        zero_infinity=False,
+    )
     return -nll.cpu()
 
 
 def confidences(log_probs: torch.Tensor, lengths: torch.Tensor, labels: list[list[int]]) -> list[float]:
     ll = sequence_log_likelihood(log_probs, lengths, labels)
-    return [math.exp(float(v) / (len(seq) + 1)) if math.isfinite(float(v)) else 0.0 for v, seq in zip(ll, labels)]
+    return [
+        math.exp(float(v) / (len(seq) + 1)) if math.isfinite(float(v)) else 0.0 for v, seq in zip(ll, labels)
+    ]
 
 
 def beam(log_probs: torch.Tensor, length: int, width: int) -> list[int]:
@@ -79,7 +87,11 @@ def beam(log_probs: torch.Tensor, length: int, width: int) -> list[int]:
 
 
 def decode(
-    log_probs: torch.Tensor, lengths: torch.Tensor, charset: Charset, method: str = "greedy", beam_width: int = 10
+    log_probs: torch.Tensor,
+    lengths: torch.Tensor,
+    charset: Charset,
+    method: str = "greedy",
+    beam_width: int = 10,
 ) -> list[Reading]:
     if method == "beam":
         labels = [beam(log_probs[:, b], int(lengths[b]), beam_width) for b in range(log_probs.shape[1])]

@@ -16,7 +16,9 @@ def select_device(settings: DeviceSettings) -> torch.device:
     try:
         device = torch.device(settings.device)
     except RuntimeError:
-        raise SpecError(f"hardware.device: '{settings.device}' is not a device; use auto, cpu or cuda.") from None
+        raise SpecError(
+            f"hardware.device: '{settings.device}' is not a device; use auto, cpu or cuda."
+        ) from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SpecError("hardware.device: CUDA requested but not available; use auto or cpu.")
     return device

@@ -39,8 +39,9 @@ def _cased_like(word: str, model: str) -> str:
 
 
 class Lexicon:
-    def __init__(self, words: dict[str, float], charset: Charset, prior_weight: float = 0.3,
-                 oov_penalty: float = 3.0) -> None:
+    def __init__(
+        self, words: dict[str, float], charset: Charset, prior_weight: float = 0.3, oov_penalty: float = 3.0
+    ) -> None:
         self.charset = charset
         self.prior: dict[str, float] = defaultdict(float)
         for word, p in words.items():
@@ -83,5 +84,7 @@ class Lexicon:
         ll = sequence_log_likelihood(lp, torch.full((k,), length, dtype=torch.long), labels)
         scores = [float(v) + self.prior_weight * p for v, p in zip(ll, priors)]
         best = max(range(k), key=scores.__getitem__)
-        confidence = math.exp(float(ll[best]) / (len(options[best]) + 1)) if math.isfinite(float(ll[best])) else 0.0
+        confidence = (
+            math.exp(float(ll[best]) / (len(options[best]) + 1)) if math.isfinite(float(ll[best])) else 0.0
+        )
         return Reading(options[best], confidence)

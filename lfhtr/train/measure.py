@@ -13,8 +13,12 @@ from lfhtr.train.trainer import labelled_loss
 
 
 def measure(
-    recognizer: Recognizer, images: Sequence[np.ndarray], texts: Sequence[str], batch_size: int = 64,
-    method: str = "greedy", beam_width: int = 10,
+    recognizer: Recognizer,
+    images: Sequence[np.ndarray],
+    texts: Sequence[str],
+    batch_size: int = 64,
+    method: str = "greedy",
+    beam_width: int = 10,
 ) -> tuple[dict[str, float], list[Reading]]:
     readings, _ = recognizer.read(images, batch_size, method, beam_width)
     metrics = error_rates(texts, [r.text for r in readings])

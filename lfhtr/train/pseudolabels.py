@@ -19,12 +19,18 @@ def keep_fraction(round_index: int, rounds: int, start: float, end: float) -> fl
     return start + (end - start) * round_index / (rounds - 1)
 
 
-def select(readings: Sequence[Reading], fraction: float, min_confidence: float, charset: Charset) -> list[int]:
+def select(
+    readings: Sequence[Reading], fraction: float, min_confidence: float, charset: Charset
+) -> list[int]:
     """Indices of the most confident usable readings: top ``fraction`` of all, at least ``min_confidence``.
 
     Ties are broken by index so the choice is deterministic.
     """
-    usable = [i for i, r in enumerate(readings) if r.text and charset.covers(r.text) and r.confidence >= min_confidence]
+    usable = [
+        i
+        for i, r in enumerate(readings)
+        if r.text and charset.covers(r.text) and r.confidence >= min_confidence
+    ]
     usable.sort(key=lambda i: (-readings[i].confidence, i))
     return sorted(usable[: int(round(fraction * len(readings)))])
 

@@ -22,7 +22,9 @@ from lfhtr.train.decoding import Reading, decode
 
 
 class Recognizer:
-    def __init__(self, net: torch.nn.Module, charset: Charset, height: int, model_spec: dict[str, Any]) -> None:
+    def __init__(
+        self, net: torch.nn.Module, charset: Charset, height: int, model_spec: dict[str, Any]
+    ) -> None:
         self.net = net
         self.charset = charset
         self.height = height
@@ -36,7 +38,9 @@ class Recognizer:
         return cls(net, charset, height, model_spec)
 
     @classmethod
-    def from_checkpoint(cls, path: Path, device: torch.device) -> tuple[Recognizer, dict[str, Any], dict[str, Any]]:
+    def from_checkpoint(
+        cls, path: Path, device: torch.device
+    ) -> tuple[Recognizer, dict[str, Any], dict[str, Any]]:
         state, meta = checkpoint.load(path)
         try:
             rec = cls.build(meta["model"], Charset(meta["charset"]), int(meta["height"]))
@@ -62,7 +66,11 @@ class Recognizer:
 
     @torch.inference_mode()
     def read(
-        self, images: Sequence[np.ndarray], batch_size: int = 64, method: str = "greedy", beam_width: int = 10,
+        self,
+        images: Sequence[np.ndarray],
+        batch_size: int = 64,
+        method: str = "greedy",
+        beam_width: int = 10,
         keep_outputs: bool = False,
     ) -> tuple[list[Reading], list[tuple[torch.Tensor, int]]]:
         """Readings in input order; with ``keep_outputs`` also each image's [T, C] log-probs for rescoring."""

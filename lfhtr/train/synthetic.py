@@ -14,12 +14,11 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from lfhtr.synth import STREAMS, SynthPipeline
 from lfhtr.text.charset import Charset
 from lfhtr.train.batching import Batch, collate, width_batches
-from lfhtr.synth import SynthPipeline
 
 CHUNK = 8
-VALIDATION_BASE = 10**12  # validation samples live far from training indices
 
 
 class SyntheticChunks(Dataset[list[Batch]]):
@@ -50,7 +49,7 @@ def synthetic_batches(chunks: SyntheticChunks, start_step: int, workers: int) ->
     loader = DataLoader(
         chunks,
         batch_size=None,
-        sampler=range(first_chunk, len(chunks)),  # type: ignore[arg-type]
+        sampler=range(first_chunk, len(chunks)),
         num_workers=workers,
         prefetch_factor=2 if workers else None,
         persistent_workers=False,
@@ -66,5 +65,5 @@ def _quiet_worker(_: int) -> None:
 
 
 def validation_set(pipeline: SynthPipeline, size: int) -> tuple[list, list[str]]:
-    samples = [pipeline.sample(VALIDATION_BASE + i) for i in range(size)]
+    samples = [pipeline.sample(STREAMS["validation"] + i) for i in range(size)]
     return [img for _, img in samples], [text for text, _ in samples]

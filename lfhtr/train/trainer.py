@@ -55,7 +55,9 @@ class Trainer:
         self.device = device
         self.amp = amp and device.type == "cuda"
         self.schedule = schedule
-        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=schedule.lr, weight_decay=schedule.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            self.net.parameters(), lr=schedule.lr, weight_decay=schedule.weight_decay
+        )
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule.factor)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.step = 0

@@ -21,7 +21,9 @@ class NeighbourStrokes(Augmenter[AugmenterOptions]):
     class Options(AugmenterOptions):
         p: float = Field(0.3, ge=0.0, le=1.0, description="Probability of applying this augmenter.")
         strokes: tuple[int, int] = Field((1, 3), description="How many fragments to draw.")
-        reach: float = Field(0.25, gt=0, le=0.6, description="How far a fragment reaches in, in image heights.")
+        reach: float = Field(
+            0.25, gt=0, le=0.6, description="How far a fragment reaches in, in image heights."
+        )
         width: float = Field(0.06, gt=0, le=0.3, description="Stroke width, in image heights.")
 
     options: Options
