@@ -1,0 +1,68 @@
+"""Training images/s and transcription words/s of the default recogniser on this machine's CPU.
+
+Run: python bench/train_throughput.py [--threads 2] [--steps 20]
+Batches are pre-rendered so the figures measure the network alone; synthesis cost is in
+synth_throughput.py, and the share it takes of a pretrain step is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from lfhtr.core import spec as specs
+from lfhtr.session import Session
+from lfhtr.synth import build_pipeline
+from lfhtr.train.recognizer import Recognizer
+from lfhtr.train.synthetic import SyntheticChunks
+from lfhtr.train.trainer import Schedule, Trainer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    session = Session(specs.default_spec(), Path.cwd() / ".bench")
+    pipeline = build_pipeline(session)
+    chunks = SyntheticChunks(pipeline, session.charset, args.batch_size)
+    start = time.perf_counter()
+    batches = [b for c in range(-(-args.steps // 8)) for b in chunks[c]][: args.steps]
+    render_s = time.perf_counter() - start
+    recognizer = Recognizer.build(session.spec.model.model_dump(), session.charset, session.spec.height)
+    trainer = Trainer(recognizer, Schedule(args.steps + 2, 1e-3), torch.device("cpu"), amp=False)
+    trainer.train_step(batches[0])
+    start = time.perf_counter()
+    for batch in batches:
+        trainer.train_step(batch)
+    train_s = time.perf_counter() - start
+    images = [img for _ in range(4) for img in (pipeline.sample(10**6 + i)[1] for i in range(64))]
+    recognizer.read(images[:64])
+    start = time.perf_counter()
+    recognizer.read(images, batch_size=64)
+    read_s = time.perf_counter() - start
+    count = args.steps * args.batch_size
+    print(
+        json.dumps(
+            {
+                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+                "threads": args.threads,
+                "parameters_m": round(sum(p.numel() for p in recognizer.net.parameters()) / 1e6, 2),
+                "train_images_per_s": round(count / train_s, 1),
+                "transcribe_words_per_s_greedy": round(len(images) / read_s, 1),
+                "synthesis_share_of_step_with_workers_0": round(render_s / (render_s + train_s), 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
