@@ -53,7 +53,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
                 "threads": args.threads,
                 "parameters_m": round(sum(p.numel() for p in recognizer.net.parameters()) / 1e6, 2),
                 "train_images_per_s": round(count / train_s, 1),

@@ -112,6 +112,14 @@ SLOTS: dict[str, tuple[str, str, bool]] = {
     "adapt": ("adapter", "self-training", False),
 }
 
+SLOT_HELP = {
+    "corpus": "Text sampler: which words are drawn (frequency, wordlist, ngram, or a plugin's).",
+    "renderer": "Draws words as images (font, or a plugin's).",
+    "augmenters": "Applied in order, each with its probability p, to synthetic (and adapted real) images.",
+    "model": "Recogniser architecture (crnn-ctc, or a plugin's).",
+    "adapt": "Adaptation strategy (self-training, or a plugin's) and its data.",
+}
+
 DEFAULT_AUGMENTERS = ["affine", "elastic", "morphology", "blur", "contrast", "paper", "noise"]
 """Order matters: geometry first, then stroke and ink, then the page and the sensor."""
 
@@ -127,11 +135,11 @@ class SessionSpec(Strict):
     augmenters: list[ComponentSpec]
     model: ComponentSpec
     adapt: ComponentSpec
-    synth: SynthSettings = Field(default_factory=SynthSettings)
-    pretrain: PretrainSettings = Field(default_factory=PretrainSettings)
-    evaluate: EvaluateSettings = Field(default_factory=EvaluateSettings)
-    transcribe: TranscribeSettings = Field(default_factory=TranscribeSettings)
-    hardware: DeviceSettings = Field(default_factory=DeviceSettings)
+    synth: SynthSettings = Field(default_factory=SynthSettings, description="What `lfhtr run synth` writes.")
+    pretrain: PretrainSettings = Field(default_factory=PretrainSettings, description="Synthetic pretraining.")
+    evaluate: EvaluateSettings = Field(default_factory=EvaluateSettings, description="Evaluation on a labelled set.")
+    transcribe: TranscribeSettings = Field(default_factory=TranscribeSettings, description="Reading a folder of images.")
+    hardware: DeviceSettings = Field(default_factory=DeviceSettings, description="Device, CPU threads and mixed precision.")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -155,13 +163,19 @@ def session_model() -> type[SessionSpec]:
         if not members:
             raise SpecError(f"no {family} plugin imports; reinstall lfhtr (`lfhtr plugins` lists errors).")
         union: Any = (
-            members[0] if len(members) == 1 else Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007
+            Annotated[members[0], Field(description=SLOT_HELP[slot])]
+            if len(members) == 1
+            else Annotated[Union[members], Field(discriminator="kind", description=SLOT_HELP[slot])]  # noqa: UP007
         )
         if many:
             defaults = [k for k in DEFAULT_AUGMENTERS if k in good]
             fields[slot] = (
                 list[union],
-                Field(default_factory=lambda d=defaults: [{"kind": k} for k in d], validate_default=True),
+                Field(
+                    default_factory=lambda d=defaults: [{"kind": k} for k in d],
+                    validate_default=True,
+                    description=SLOT_HELP[slot],
+                ),
             )
         else:
             fields[slot] = (
