@@ -7,20 +7,26 @@ third-party strategy gets resume and reporting for free.
 
 from __future__ import annotations
 
+import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lfhtr.atomic import atomic_write
+from lfhtr.errors import Interrupted
 from lfhtr.imaging.folder import ImageSet
 from lfhtr.imaging.labels import LabelledImages
 from lfhtr.plots import plot_adaptation
-from lfhtr.progress import console
+from lfhtr.progress import console, progress
 from lfhtr.session import Session
 from lfhtr.synth import STREAMS, SynthPipeline, build_lexicon
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint, runlog
+from lfhtr.train.batching import collate
 from lfhtr.train.decoding import Reading
 from lfhtr.train.lexicon import Lexicon
 from lfhtr.train.measure import measure
@@ -96,6 +102,49 @@ class AdaptRun:
             f"adapt round {round_index + 1}: kept {len(kept)}/{len(readings)}, "
             f"mean confidence {record['mean_confidence_kept']:.3f}, changed {changed}{shown}"
         )
+
+    def train_round(
+        self,
+        round_index: int,
+        options: Any,
+        real_part: Callable[[random.Random, int], tuple[list[np.ndarray], list[str]]],
+        status: str,
+    ) -> None:
+        """Train one round from ``state['step_in_round']`` on; the batch mix is a function of the step.
+
+        ``real_part(rng, n)`` supplies up to ``n`` labelled real images; synthetic samples fill the rest of
+        the batch. Everything random derives from (seed, step), so a resumed round repeats its batches.
+        """
+        o = options
+        synthetic = round(o.batch_size * o.synthetic_share)
+        with progress("step") as bar:
+            task = bar.add_task(
+                f"adapt round {round_index + 1}/{o.rounds}",
+                total=o.steps_per_round,
+                completed=self.state["step_in_round"],
+                status=status,
+            )
+            try:
+                while self.state["step_in_round"] < o.steps_per_round:
+                    step = round_index * o.steps_per_round + self.state["step_in_round"]
+                    rng = random.Random(self.seed * 1_000_003 + step)
+                    images, texts = real_part(rng, o.batch_size - synthetic)
+                    base = self.synthetic_base + step * o.batch_size
+                    for j in range(o.batch_size - len(images)):
+                        text, image = self.pipeline.sample(base + j)
+                        images.append(image)
+                        texts.append(text)
+                    loss = self.trainer.train_step(collate(images, texts, self.charset))
+                    self.state["step_in_round"] += 1
+                    bar.update(task, advance=1, status=f"loss {loss:.3f}, {status}")
+                    if self.state["step_in_round"] % o.save_every == 0:
+                        self.save()
+            except KeyboardInterrupt:
+                self.save()
+                raise Interrupted(
+                    f"adapt interrupted in round {round_index + 1} at step {self.state['step_in_round']}; "
+                    "continue with --resume."
+                ) from None
 
     def save(self) -> None:
         meta = {

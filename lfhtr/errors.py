@@ -23,5 +23,11 @@ class DataError(LfhtrError):
     """Input data (images, labels, corpora, fonts) is missing or unusable."""
 
 
+class Interrupted(LfhtrError):
+    """Ctrl-C during a long stage: state was saved and the message says how to resume."""
+
+    exit_code = 130
+
+
 class CheckpointError(LfhtrError):
     """A checkpoint is missing, truncated, or does not match the session."""

@@ -78,8 +78,10 @@ def tiny_spec_data(tmp_path: Path, font_files: list[str], **overrides: Any) -> d
     data["pretrain"].update(steps=40, batch_size=8, val_size=16, val_every=20, lr=3e-3)
     data["hardware"]["threads"] = 2
     for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key].update(value)
+        current = data.get(key)
+        mergeable = isinstance(value, dict) and isinstance(current, dict)
+        if mergeable and value.get("kind") in (None, current.get("kind")):
+            current.update(value)
         else:
             data[key] = value
     return data

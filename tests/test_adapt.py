@@ -76,12 +76,21 @@ def pretrained(tmp_path_factory: pytest.TempPathFactory, font_files: list[str]) 
     return session.output / "checkpoints" / "pretrain-best.pt", real
 
 
+STRATEGY_OPTIONS = {
+    "self-training": {"keep_start": 0.5, "keep_end": 1.0, "lexicon": False},
+    "consistency": {"threshold": 0.0},
+}
+
+
 def _adapt_session(
-    make_session: Callable[..., Session], pretrained: tuple[Path, Path], output: str
+    make_session: Callable[..., Session],
+    pretrained: tuple[Path, Path],
+    output: str,
+    kind: str = "self-training",
 ) -> Session:
     base, real = pretrained
     options = {
-        "kind": "self-training",
+        "kind": kind,
         "checkpoint": str(base),
         "target": {"images": str(real)},
         "monitor": {"images": str(real)},
@@ -89,15 +98,17 @@ def _adapt_session(
         "steps_per_round": 6,
         "batch_size": 8,
         "save_every": 2,
-        "keep_start": 0.5,
-        "keep_end": 1.0,
-        "lexicon": False,
+        **STRATEGY_OPTIONS[kind],
     }
     return make_session(model=TINY_MODEL, output=output, adapt=options)
 
 
+@pytest.mark.parametrize("kind", sorted(STRATEGY_OPTIONS))
 def test_monitor_labels_never_reach_the_training_loss(
-    make_session: Callable[..., Session], pretrained: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    kind: str,
+    make_session: Callable[..., Session],
+    pretrained: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[str] = []
     original = Trainer.train_step
@@ -107,12 +118,17 @@ def test_monitor_labels_never_reach_the_training_loss(
         return original(self, batch, model)
 
     monkeypatch.setattr(Trainer, "train_step", recording)
-    session = _adapt_session(make_session, pretrained, "monitored")
+    session = _adapt_session(make_session, pretrained, f"monitored-{kind}", kind)
     adapt.run(session)
     assert len(seen) == 2 * 6 * 8
     assert not any("SENTINEL" in text for text in seen)
+    real_names = {f"r{i:02d}.png" for i in range(24)}
     kept = (session.output / "logs" / "adapt-round-0.tsv").read_text().splitlines()
-    assert kept and all(line.split("\t")[0] in {f"r{i:02d}.png" for i in range(24)} for line in kept)
+    assert all(line.split("\t")[0] in real_names for line in kept)
+    if kind == "consistency":
+        assert (session.output / "checkpoints" / "adapted.pt").exists()
+        return
+    assert kept
     records = [json.loads(x) for x in (session.output / "logs" / "adapt.jsonl").read_text().splitlines()]
     assert records[0]["monitor"]["cer"] >= 0.9  # the monitor scores against the sentinels, as it should
     assert records[0]["kept"] == len(kept) <= 12  # keep_start 0.5 of 24 images

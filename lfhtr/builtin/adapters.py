@@ -8,17 +8,17 @@ synthetic words so it does not drift away from what it already reads, and repeat
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from pydantic import Field
 
 from lfhtr.adaptation import AdaptRun
 from lfhtr.core.interfaces import AdaptationStrategy, PluginOptions
 from lfhtr.core.spec import LabelledSet, UnlabelledSet
-from lfhtr.progress import console, progress
-from lfhtr.stages.common import Interrupted
+from lfhtr.progress import console
 from lfhtr.train import pseudolabels
-from lfhtr.train.batching import collate
 
 
 class AdapterOptions(PluginOptions):
@@ -82,39 +82,64 @@ class SelfTraining(AdaptationStrategy[AdapterOptions]):
 
     def _train_round(self, run: AdaptRun, r: int) -> None:
         o = self.options
-        state = run.state
-        labelled = {name: text for name, text in state["labels"]}
         index = {name: i for i, name in enumerate(run.target.names)}
-        items = [(run.target.images[index[n]], t) for n, t in labelled.items()]
-        synthetic = round(o.batch_size * o.synthetic_share)
-        real = o.batch_size - synthetic
-        with progress("step") as bar:
-            task = bar.add_task(
-                f"adapt round {r + 1}/{o.rounds}",
-                total=o.steps_per_round,
-                completed=state["step_in_round"],
-                status=f"{len(items)} pseudo-labels",
-            )
-            try:
-                while state["step_in_round"] < o.steps_per_round:
-                    step = r * o.steps_per_round + state["step_in_round"]
-                    rng = random.Random(run.seed * 1_000_003 + step)
-                    images, texts = [], []
-                    for image, text in (rng.choice(items) for _ in range(real if items else 0)):
-                        images.append(run.pipeline.augment(image, rng) if o.augment else image)
-                        texts.append(text)
-                    for j in range(synthetic if items else o.batch_size):
-                        text, image = run.pipeline.sample(run.synthetic_base + step * o.batch_size + j)
-                        images.append(image)
-                        texts.append(text)
-                    loss = run.trainer.train_step(collate(images, texts, run.charset))
-                    state["step_in_round"] += 1
-                    bar.update(task, advance=1, status=f"loss {loss:.3f}")
-                    if state["step_in_round"] % o.save_every == 0:
-                        run.save()
-            except KeyboardInterrupt:
-                run.save()
-                raise Interrupted(
-                    f"adapt interrupted in round {r + 1} at step {state['step_in_round']}; "
-                    "continue with --resume."
-                ) from None
+        items = [(run.target.images[index[name]], text) for name, text in run.state["labels"]]
+
+        def pseudo_labelled(rng: random.Random, count: int) -> tuple[list[np.ndarray], list[str]]:
+            chosen = [rng.choice(items) for _ in range(count if items else 0)]
+            return [run.pipeline.augment(img, rng) if o.augment else img for img, _ in chosen], [
+                t for _, t in chosen
+            ]
+
+        run.train_round(r, o, pseudo_labelled, f"{len(items)} pseudo-labels")
+
+
+class Consistency(AdaptationStrategy[AdapterOptions]):
+    """FixMatch-style consistency: label the weak (clean) view on the fly, train the strongly augmented one.
+
+    Pseudo-labels are refreshed every step by the current model and masked by confidence, so there are no
+    stale labels between rounds; rounds only pace logging and checkpoints.
+    """
+
+    class Options(AdapterOptions):
+        threshold: float = Field(
+            0.7, ge=0, le=1, description="Train only on readings at least this confident."
+        )
+        strong_passes: int = Field(2, ge=1, le=4, description="Times the augmenters run for the strong view.")
+
+    options: Options
+
+    def adapt(self, run: AdaptRun) -> Any:
+        o = self.options
+        state = run.state
+        while state["round"] < o.rounds:
+            r = state["round"]
+            if state["labels"] is None:
+                readings = run.read_target()
+                kept = pseudolabels.select(readings, 1.0, o.threshold, run.charset)
+                current = {run.target.names[i]: readings[i].text for i in kept}
+                run.log_round(r, readings, kept, pseudolabels.changed(state["previous"], current))
+                state.update(labels=sorted(current.items()), previous=current, step_in_round=0)
+            run.train_round(r, o, self._confident_strong_views(run), f"threshold {o.threshold}")
+            state.update(round=r + 1, labels=None, step_in_round=0)
+            run.save()
+        return run.finish()
+
+    def _confident_strong_views(
+        self, run: AdaptRun
+    ) -> Callable[[random.Random, int], tuple[list, list[str]]]:
+        o = self.options
+
+        def views(rng: random.Random, count: int) -> tuple[list[np.ndarray], list[str]]:
+            weak = [run.target.images[rng.randrange(len(run.target.images))] for _ in range(count)]
+            readings, _ = run.recognizer.read(weak, batch_size=max(1, count))
+            images, texts = [], []
+            for image, reading in zip(weak, readings):
+                if reading.text and reading.confidence >= o.threshold and run.charset.covers(reading.text):
+                    for _ in range(o.strong_passes):
+                        image = run.pipeline.augment(image, rng)
+                    images.append(image)
+                    texts.append(reading.text)
+            return images, texts
+
+        return views

@@ -137,9 +137,15 @@ class SessionSpec(Strict):
     adapt: ComponentSpec
     synth: SynthSettings = Field(default_factory=SynthSettings, description="What `lfhtr run synth` writes.")
     pretrain: PretrainSettings = Field(default_factory=PretrainSettings, description="Synthetic pretraining.")
-    evaluate: EvaluateSettings = Field(default_factory=EvaluateSettings, description="Evaluation on a labelled set.")
-    transcribe: TranscribeSettings = Field(default_factory=TranscribeSettings, description="Reading a folder of images.")
-    hardware: DeviceSettings = Field(default_factory=DeviceSettings, description="Device, CPU threads and mixed precision.")
+    evaluate: EvaluateSettings = Field(
+        default_factory=EvaluateSettings, description="Evaluation on a labelled set."
+    )
+    transcribe: TranscribeSettings = Field(
+        default_factory=TranscribeSettings, description="Reading a folder of images."
+    )
+    hardware: DeviceSettings = Field(
+        default_factory=DeviceSettings, description="Device, CPU threads and mixed precision."
+    )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -13,12 +13,6 @@ from lfhtr.session import Session
 from lfhtr.train.device import configure_threads, select_device
 
 
-class Interrupted(LfhtrError):
-    """Ctrl-C: state was saved; the message says how to resume."""
-
-    exit_code = 130
-
-
 def setup(session: Session) -> torch.device:
     device = select_device(session.spec.hardware)
     threads = configure_threads(session.spec.hardware)

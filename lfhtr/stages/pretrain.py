@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lfhtr.errors import Interrupted
 from lfhtr.imaging.labels import load_labelled
 from lfhtr.progress import console, progress
 from lfhtr.session import Session
-from lfhtr.stages.common import Interrupted, checkpoint_path, guard_fresh_start, setup
+from lfhtr.stages.common import checkpoint_path, guard_fresh_start, setup
 from lfhtr.synth import build_pipeline
 from lfhtr.train import checkpoint, runlog
 from lfhtr.train.measure import measure
