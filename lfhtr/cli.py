@@ -176,6 +176,9 @@ def run(
     from lfhtr.session import Session
 
     session = Session.load(path)
+    # paths typed on the command line are relative to where the user is, unlike paths in the spec
+    checkpoint = str(Path(checkpoint).resolve()) if checkpoint else None
+    images = str(Path(images).resolve()) if images else None
     if stage is Stage.synth:
         from lfhtr.stages import synth
 

@@ -18,7 +18,7 @@ fi
 lfhtr init "$dir/session.json" --force "${sets[@]}"
 lfhtr run synth "$dir/session.json"
 lfhtr run pretrain "$dir/session.json" --restart
-lfhtr run evaluate "$dir/session.json" --checkpoint runs/session/checkpoints/pretrain-best.pt
+lfhtr run evaluate "$dir/session.json" --checkpoint "$dir/runs/session/checkpoints/pretrain-best.pt"
 if [ -d "$gw" ]; then
   lfhtr run adapt "$dir/session.json" --restart
   lfhtr run transcribe "$dir/session.json" --images "$gw"
