@@ -79,10 +79,18 @@ def _cache_path(context: BuildContext, kind: str, *parts: object) -> Path:
     return context.cache_dir / f"{kind}-{key}.json"
 
 
-def _counts(options: CorpusOptions, context: BuildContext) -> Counter[str]:
-    if options.corpora:
-        return corpus_counts([context.resolve(p) for p in options.corpora])
-    return builtin_counts(options.language, options.top_n)
+def _cached_counts(o: CorpusOptions, context: BuildContext) -> Counter[str]:
+    """Word counts restricted to the charset, computed once per corpus and charset and cached as JSON."""
+    path = _cache_path(context, "frequency", o.corpora, o.language, o.top_n, o.max_length)
+    counts = load_counts(path)
+    if counts is None:
+        if o.corpora:
+            raw = corpus_counts([context.resolve(p) for p in o.corpora])
+        else:
+            raw = builtin_counts(o.language, o.top_n)
+        counts = restrict(raw, context.charset, o.max_length)
+        save_counts(path, counts)
+    return counts
 
 
 class FrequencySampler(StyledSampler):
@@ -97,13 +105,7 @@ class FrequencySampler(StyledSampler):
 
     def prepare(self, context: BuildContext) -> None:
         super().prepare(context)
-        o = self.options
-        path = _cache_path(context, "frequency", o.corpora, o.language, o.top_n, o.max_length)
-        counts = load_counts(path)
-        if counts is None:
-            counts = restrict(_counts(o, context), context.charset, o.max_length)
-            save_counts(path, counts)
-        self.words = WeightedWords(counts, o.alpha)
+        self.words = WeightedWords(_cached_counts(self.options, context), self.options.alpha)
 
     def draw_word(self, rng: random.Random) -> str:
         return self.words.sample(rng)
@@ -150,11 +152,7 @@ class NgramSampler(StyledSampler):
     def prepare(self, context: BuildContext) -> None:
         super().prepare(context)
         o = self.options
-        counts_path = _cache_path(context, "frequency", o.corpora, o.language, o.top_n, o.max_length)
-        counts = load_counts(counts_path)
-        if counts is None:
-            counts = restrict(_counts(o, context), context.charset, o.max_length)
-            save_counts(counts_path, counts)
+        counts = _cached_counts(o, context)
         lowered = Counter({w: c for w, c in counts.items() if not any(ch in string.punctuation for ch in w)})
         model_path = _cache_path(context, "ngram", o.corpora, o.language, o.top_n, o.max_length, o.order)
         model = CharNgram.load(model_path)
