@@ -15,7 +15,7 @@ npm_families=(meddon homemade-apple la-belle-aurore mrs-saint-delafield herr-von
   indie-flower kalam shadows-into-light patrick-hand reenie-beanie nothing-you-could-do rochester
   cookie satisfy yellowtail qwigley ruthie rouge-script euphoria-script calligraffitti
   architects-daughter just-another-hand over-the-rainbow waiting-for-the-sunrise sue-ellen-francisco
-  covered-by-your-grace loved-by-the-king gochi-hand handlee marck-script mr-dafoe mrs-sheppards
+  covered-by-your-grace loved-by-the-king gochi-hand handlee marck-script mr-dafoe
   miss-fajardose bilbo league-script ballet birthstone corinthia ms-madi send-flowers updock whisper)
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
