@@ -58,3 +58,20 @@ def test_missing_and_unreadable_fonts_are_clear_errors(tmp_path: Path) -> None:
     renderer = FontRenderer(FontRenderer.Options(fonts=[str(tmp_path)]))
     with pytest.raises(DataError, match="no usable font"):
         renderer.prepare(BuildContext(Charset("abc"), tmp_path, 0, tmp_path), 32)
+
+
+def test_fonts_drawing_lowercase_as_capitals_lose_their_lowercase(
+    font_files: list[str], tmp_path: Path
+) -> None:
+    font = TTFont(font_files[0])
+    for table in font["cmap"].tables:
+        if table.isUnicode():
+            for lower in "abcdefghijklmnopqrstuvwxyz":
+                if ord(lower.upper()) in table.cmap:
+                    table.cmap[ord(lower)] = table.cmap[ord(lower.upper())]
+    font.flavor = None
+    font.save(tmp_path / "caps.ttf")
+    [caps] = load_fonts([tmp_path / "caps.ttf"], [], DEFAULT_CHARSET, min_coverage=0.0)
+    assert caps.covers("ORDERS") and not caps.covers("Orders")
+    [original] = load_fonts([Path(font_files[0])], [], DEFAULT_CHARSET, min_coverage=0.0)
+    assert original.covers("Orders")

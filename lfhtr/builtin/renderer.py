@@ -19,13 +19,20 @@ from lfhtr.fonts import Font, default_font_dir, load_fonts
 
 Range = tuple[float, float]
 
+UNFIT_FONTS = ("femkeklaver*", "Joscelyn*")
+"""Default-set fonts that pass the coverage checks but would teach wrong labels, found by looking at
+`lfhtr fonts preview`: femkeklaver draws lowercase as small capitals of its own design, Joscelyn's
+secretary-hand capitals are not readable as modern letters."""
+
 
 class FontRendererOptions(PluginOptions):
     fonts: list[str] = Field(
         default_factory=list,
         description="Font folders or files; empty: the built-in set from scripts/install-fonts.sh.",
     )
-    exclude: list[str] = Field(default_factory=list, description="Glob patterns of font file names to skip.")
+    exclude: list[str] = Field(
+        default_factory=lambda: list(UNFIT_FONTS), description="Glob patterns of font file names to skip."
+    )
     min_coverage: float = Field(
         0.95,
         ge=0,
