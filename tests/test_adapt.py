@@ -134,6 +134,7 @@ def test_monitor_labels_never_reach_the_training_loss(
     assert records[0]["kept"] == len(kept) <= 12  # keep_start 0.5 of 24 images
     assert records[1]["kept"] <= 24
     assert (session.output / "checkpoints" / "adapted.pt").exists()
+    assert (session.output / "logs" / "adapt.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_adapt_resumes_mid_round_to_the_same_model(
