@@ -103,6 +103,27 @@ class AdaptRun:
             f"mean confidence {record['mean_confidence_kept']:.3f}, changed {changed}{shown}"
         )
 
+    def run_rounds(
+        self, rounds: int, choose: Callable[[int], dict[str, str] | None], train: Callable[[int], None]
+    ) -> Path:
+        """The round loop every strategy shares, resumable mid-round.
+
+        ``choose(r)`` picks round r's pseudo-labels (name → text), or None to stop early; it is skipped when
+        a resumed round already has them. ``train(r)`` trains from ``state['step_in_round']`` on.
+        """
+        state = self.state
+        while state["round"] < rounds:
+            r = state["round"]
+            if state["labels"] is None:
+                labels = choose(r)
+                if labels is None:
+                    break
+                state.update(labels=list(labels.items()), step_in_round=0)
+            train(r)
+            state.update(round=r + 1, previous=dict(state["labels"]), labels=None, step_in_round=0)
+            self.save()
+        return self.finish()
+
     def train_round(
         self,
         round_index: int,

@@ -60,25 +60,22 @@ class SelfTraining(AdaptationStrategy[AdapterOptions]):
     options: Options
 
     def adapt(self, run: AdaptRun) -> Any:
+        return run.run_rounds(
+            self.options.rounds, lambda r: self._choose(run, r), lambda r: self._train_round(run, r)
+        )
+
+    def _choose(self, run: AdaptRun, r: int) -> dict[str, str] | None:
         o = self.options
-        state = run.state
-        while state["round"] < o.rounds:
-            r = state["round"]
-            if state["labels"] is None:  # the round has not chosen its pseudo-labels yet
-                readings = run.read_target(o.decode, o.lexicon)
-                fraction = pseudolabels.keep_fraction(r, o.rounds, o.keep_start, o.keep_end)
-                kept = pseudolabels.select(readings, fraction, o.min_confidence, run.charset)
-                current = {run.target.names[i]: readings[i].text for i in kept}
-                change = pseudolabels.changed(state["previous"], current)
-                state.update(labels=[[run.target.names[i], readings[i].text] for i in kept], step_in_round=0)
-                run.log_round(r, readings, kept, change)
-                if r > 0 and o.stop_change and change < o.stop_change * max(1, len(kept)):
-                    console.print(f"adapt: only {change} pseudo-labels changed; stopping")
-                    break
-            self._train_round(run, r)
-            state.update(round=r + 1, previous=dict(state["labels"]), labels=None, step_in_round=0)
-            run.save()
-        return run.finish()
+        readings = run.read_target(o.decode, o.lexicon)
+        fraction = pseudolabels.keep_fraction(r, o.rounds, o.keep_start, o.keep_end)
+        kept = pseudolabels.select(readings, fraction, o.min_confidence, run.charset)
+        current = {run.target.names[i]: readings[i].text for i in kept}
+        change = pseudolabels.changed(run.state["previous"], current)
+        run.log_round(r, readings, kept, change)
+        if r > 0 and o.stop_change and change < o.stop_change * max(1, len(kept)):
+            console.print(f"adapt: only {change} pseudo-labels changed; stopping")
+            return None
+        return current
 
     def _train_round(self, run: AdaptRun, r: int) -> None:
         o = self.options
@@ -111,19 +108,19 @@ class Consistency(AdaptationStrategy[AdapterOptions]):
 
     def adapt(self, run: AdaptRun) -> Any:
         o = self.options
-        state = run.state
-        while state["round"] < o.rounds:
-            r = state["round"]
-            if state["labels"] is None:
-                readings = run.read_target()
-                kept = pseudolabels.select(readings, 1.0, o.threshold, run.charset)
-                current = {run.target.names[i]: readings[i].text for i in kept}
-                run.log_round(r, readings, kept, pseudolabels.changed(state["previous"], current))
-                state.update(labels=sorted(current.items()), previous=current, step_in_round=0)
-            run.train_round(r, o, self._confident_strong_views(run), f"threshold {o.threshold}")
-            state.update(round=r + 1, labels=None, step_in_round=0)
-            run.save()
-        return run.finish()
+        return run.run_rounds(
+            o.rounds,
+            lambda r: self._log_confident(run, r),
+            lambda r: run.train_round(r, o, self._confident_strong_views(run), f"threshold {o.threshold}"),
+        )
+
+    def _log_confident(self, run: AdaptRun, r: int) -> dict[str, str]:
+        """Labels are drawn fresh every step; per round only the confident share is logged."""
+        readings = run.read_target()
+        kept = pseudolabels.select(readings, 1.0, self.options.threshold, run.charset)
+        current = {run.target.names[i]: readings[i].text for i in kept}
+        run.log_round(r, readings, kept, pseudolabels.changed(run.state["previous"], current))
+        return current
 
     def _confident_strong_views(
         self, run: AdaptRun
