@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import Interrupted
@@ -28,6 +29,7 @@ from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint, runlog
 from lfhtr.train.batching import collate
 from lfhtr.train.decoding import Reading
+from lfhtr.train.distributed import SINGLE_PROCESS, Ranks
 from lfhtr.train.lexicon import Lexicon
 from lfhtr.train.measure import measure
 from lfhtr.train.recognizer import Recognizer
@@ -50,6 +52,8 @@ class AdaptRun:
     final: Path
     log: Path
     state: dict[str, Any] = field(default_factory=fresh_state)
+    ranks: Ranks = SINGLE_PROCESS
+    model: torch.nn.Module | None = None  # the trainer's objective, DDP-wrapped under torchrun
     batch_size: int = 64
     synthetic_base: int = STREAMS["adapt"]
     _lexicon: Lexicon | None = None
@@ -90,13 +94,15 @@ class AdaptRun:
             "mean_confidence_all": sum(r.confidence for r in readings) / max(1, len(readings)),
             "monitor": self.monitor_metrics(),
         }
-        runlog.append(self.log, record)
-        atomic_write(
-            self.log.parent / f"adapt-round-{round_index}.tsv",
-            "".join(
-                f"{self.target.names[i]}\t{readings[i].text}\t{readings[i].confidence:.4f}\n" for i in kept
-            ),
-        )
+        if self.ranks.main:
+            runlog.append(self.log, record)
+            atomic_write(
+                self.log.parent / f"adapt-round-{round_index}.tsv",
+                "".join(
+                    f"{self.target.names[i]}\t{readings[i].text}\t{readings[i].confidence:.4f}\n"
+                    for i in kept
+                ),
+            )
         shown = f", monitor CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
         console.print(
             f"adapt round {round_index + 1}: kept {len(kept)}/{len(readings)}, "
@@ -134,7 +140,8 @@ class AdaptRun:
         """Train one round from ``state['step_in_round']`` on; the batch mix is a function of the step.
 
         ``real_part(rng, n)`` supplies up to ``n`` labelled real images; synthetic samples fill the rest of
-        the batch. Everything random derives from (seed, step), so a resumed round repeats its batches.
+        the batch. Everything random derives from (seed, step, rank), so a resumed round repeats its
+        batches and no two ranks draw the same ones.
         """
         o = options
         synthetic = round(o.batch_size * o.synthetic_share)
@@ -148,14 +155,15 @@ class AdaptRun:
             try:
                 while self.state["step_in_round"] < o.steps_per_round:
                     step = round_index * o.steps_per_round + self.state["step_in_round"]
-                    rng = random.Random(self.seed * 1_000_003 + step)
+                    draw = step * self.ranks.world + self.ranks.rank
+                    rng = random.Random(self.seed * 1_000_003 + draw)
                     images, texts = real_part(rng, o.batch_size - synthetic)
-                    base = self.synthetic_base + step * o.batch_size
+                    base = self.synthetic_base + draw * o.batch_size
                     for j in range(o.batch_size - len(images)):
                         text, image = self.pipeline.sample(base + j)
                         images.append(image)
                         texts.append(text)
-                    loss = self.trainer.train_step(collate(images, texts, self.charset))
+                    loss = self.trainer.train_step(collate(images, texts, self.charset), self.model)
                     self.state["step_in_round"] += 1
                     bar.update(task, advance=1, status=f"loss {loss:.3f}, {status}")
                     if self.state["step_in_round"] % o.save_every == 0:
@@ -168,6 +176,8 @@ class AdaptRun:
                 ) from None
 
     def save(self) -> None:
+        if not self.ranks.main:
+            return
         meta = {
             **self.recognizer.meta(),
             "stage": "adapt",
@@ -187,6 +197,8 @@ class AdaptRun:
             "monitor": metrics,
             "spec_hash": self.session.spec_hash(),
         }
+        if not self.ranks.main:
+            return self.final
         checkpoint.save(self.final, {"model": self.recognizer.net.state_dict()}, meta)
         records = runlog.read(self.log)
         runlog.append(

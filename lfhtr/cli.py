@@ -201,6 +201,19 @@ def run(
         transcribe.run(session, images, checkpoint)
 
 
+@app.command()
+def export(
+    path: SpecPath,
+    onnx: Annotated[Path, typer.Option(help="ONNX file to write (a .json sidecar goes beside it).")],
+    checkpoint: Annotated[str | None, typer.Option(help="Checkpoint to export, not the default.")] = None,  # noqa: UP007
+) -> None:
+    """Export the session's recogniser (adapted, else best pretrained) to ONNX, checked against PyTorch."""
+    from lfhtr.session import Session
+    from lfhtr.stages import export as stage
+
+    stage.run(Session.load(path), onnx.resolve(), str(Path(checkpoint).resolve()) if checkpoint else None)
+
+
 def main() -> None:
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # it warns about harmless font-table quirks
     app()

@@ -31,7 +31,7 @@ class AdapterOptions(PluginOptions):
     checkpoint: str | None = Field(
         None, description="Model to start from; default: the best pretrain checkpoint."
     )
-    rounds: int = Field(4, ge=1, description="Self-training rounds.")
+    rounds: int = Field(8, ge=1, description="Self-training rounds.")
     steps_per_round: int = Field(400, ge=1, description="Optimiser steps per round.")
     batch_size: int = Field(32, ge=2)
     lr: float = Field(3e-4, gt=0, description="Peak learning rate across all rounds.")

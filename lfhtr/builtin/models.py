@@ -12,6 +12,7 @@ from pydantic import Field
 from torch import nn
 
 from lfhtr.core.interfaces import ModelArchitecture, PluginOptions
+from lfhtr.core.network import RecognitionNet
 
 
 class CrnnOptions(PluginOptions):
@@ -32,7 +33,7 @@ def _block(cin: int, cout: int, pool: tuple[int, int]) -> nn.Sequential:
     )
 
 
-class CrnnNet(nn.Module):
+class CrnnNet(RecognitionNet):
     """Four conv stages (width ÷ 4, height ÷ 16), height folded into features, BiLSTM, linear to classes."""
 
     width_factor = 4
@@ -62,19 +63,23 @@ class CrnnNet(nn.Module):
         )
         self.head = nn.Sequential(nn.Dropout(options.dropout), nn.Linear(2 * options.hidden, num_classes))
 
-    def forward(self, images: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, images: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Column features ``[T, B, 2·hidden]`` after the BiLSTM, and the valid frame count per image."""
         features = self.cnn(images)  # B, C, H', T
         b, c, h, t = features.shape
         seq = features.permute(3, 0, 1, 2).reshape(t, b, c * h)
         seq, _ = self.rnn(self.project(seq))
-        logits = self.head(seq)
         lengths = torch.clamp(torch.div(widths, self.width_factor, rounding_mode="floor"), 1, t)
-        return logits.float().log_softmax(-1), lengths
+        return seq, lengths
+
+    def forward(self, images: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        seq, lengths = self.encode(images, widths)
+        return self.head(seq).float().log_softmax(-1), lengths
 
 
 class CrnnCtc(ModelArchitecture[CrnnOptions]):
     Options = CrnnOptions
     options: CrnnOptions
 
-    def build(self, num_classes: int, height: int) -> nn.Module:
+    def build(self, num_classes: int, height: int) -> RecognitionNet:
         return CrnnNet(num_classes, height, self.options)

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     import numpy as np
-    import torch
 
+    from lfhtr.core.network import RecognitionNet
     from lfhtr.text.charset import Charset
 
 
@@ -97,14 +97,10 @@ class Augmenter(Plugin[OptionsT], ABC):
 
 
 class ModelArchitecture(Plugin[OptionsT], ABC):
-    """Builds a recogniser network for a charset and input height.
-
-    The network maps a batch ``[B, 1, H, W]`` (float, 1 = ink) plus widths to CTC log-probabilities
-    ``[T, B, C]`` (class 0 is the blank) and their valid lengths ``[B]``.
-    """
+    """Builds a recogniser network for a charset and input height (the contract is in ``network.py``)."""
 
     @abstractmethod
-    def build(self, num_classes: int, height: int) -> torch.nn.Module: ...
+    def build(self, num_classes: int, height: int) -> RecognitionNet: ...
 
 
 class AdaptationStrategy(Plugin[OptionsT], ABC):

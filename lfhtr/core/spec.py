@@ -53,7 +53,7 @@ class SynthSettings(Strict):
 
 
 class PretrainSettings(Strict):
-    steps: int = Field(3500, ge=1, description="Optimiser steps on on-the-fly synthetic batches.")
+    steps: int = Field(4500, ge=1, description="Optimiser steps on on-the-fly synthetic batches.")
     batch_size: int = Field(32, ge=1)
     lr: float = Field(1e-3, gt=0, description="Peak AdamW learning rate (one-cycle schedule).")
     weight_decay: float = Field(1e-4, ge=0)
@@ -116,7 +116,7 @@ SLOT_HELP = {
     "corpus": "Text sampler: which words are drawn (frequency, wordlist, ngram, or a plugin's).",
     "renderer": "Draws words as images (font, or a plugin's).",
     "augmenters": "Applied in order, each with its probability p, to synthetic (and adapted real) images.",
-    "model": "Recogniser architecture (crnn-ctc, or a plugin's).",
+    "model": "Recogniser architecture: crnn-ctc (default), attention, or a plugin's.",
     "adapt": "Adaptation strategy (self-training, or a plugin's) and its data.",
 }
 

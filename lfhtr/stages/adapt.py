@@ -14,6 +14,7 @@ from lfhtr.stages.common import checkpoint_path, default_checkpoint, guard_fresh
 from lfhtr.stages.reading import load_recognizer
 from lfhtr.synth import build_pipeline
 from lfhtr.train import checkpoint as checkpoints
+from lfhtr.train import distributed
 from lfhtr.train.trainer import Schedule, Trainer
 
 
@@ -25,7 +26,8 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     last, final = checkpoint_path(session, "adapt-last"), checkpoint_path(session, "adapted")
     log = session.output / "logs" / "adapt.jsonl"
     resuming = guard_fresh_start(last, "adapt", resume, restart)
-    device = setup(session)
+    ranks = distributed.from_environment()
+    device = setup(session, ranks)
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
     recognizer = load_recognizer(session, base, device)
     target = load_folder(
@@ -38,7 +40,17 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
         recognizer, Schedule(o.rounds * o.steps_per_round, o.lr), device, session.spec.hardware.amp
     )
     adapt_run = AdaptRun(
-        session, recognizer, trainer, build_pipeline(session), target, monitor, last, final, log
+        session,
+        recognizer,
+        trainer,
+        build_pipeline(session),
+        target,
+        monitor,
+        last,
+        final,
+        log,
+        ranks=ranks,
+        model=distributed.wrap(trainer.objective, ranks, device),
     )
     if resuming:
         state, _meta = checkpoints.load(last, device)
@@ -47,9 +59,11 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
         console.print(
             f"adapt: resuming round {adapt_run.state['round'] + 1}, step {adapt_run.state['step_in_round']}"
         )
-    else:
+    elif ranks.main:
         log.unlink(missing_ok=True)
     console.print(
         f"adapt: {session.spec.adapt.kind} from {base.name} on {len(target.images)} unlabelled images"
     )
-    return strategy.adapt(adapt_run)
+    adapted: Path = strategy.adapt(adapt_run)
+    distributed.finish(ranks)
+    return adapted

@@ -11,10 +11,13 @@ from lfhtr.errors import LfhtrError
 from lfhtr.progress import console
 from lfhtr.session import Session
 from lfhtr.train.device import configure_threads, select_device
+from lfhtr.train.distributed import SINGLE_PROCESS, Ranks
 
 
-def setup(session: Session) -> torch.device:
+def setup(session: Session, ranks: Ranks = SINGLE_PROCESS) -> torch.device:
     device = select_device(session.spec.hardware)
+    if ranks.active and device.type == "cuda":
+        device = torch.device("cuda", ranks.local_rank)
     threads = configure_threads(session.spec.hardware)
     torch.manual_seed(session.spec.seed)
     random.seed(session.spec.seed)

@@ -17,7 +17,7 @@ from lfhtr.progress import console, progress
 from lfhtr.session import Session
 from lfhtr.stages.common import checkpoint_path, guard_fresh_start, setup
 from lfhtr.synth import build_pipeline
-from lfhtr.train import checkpoint, runlog
+from lfhtr.train import checkpoint, distributed, runlog
 from lfhtr.train.measure import measure
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.synthetic import SyntheticChunks, synthetic_batches, validation_set
@@ -30,7 +30,8 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
     last, best = checkpoint_path(session, "pretrain-last"), checkpoint_path(session, "pretrain-best")
     log = session.output / "logs" / "pretrain.jsonl"
     resuming = guard_fresh_start(last, "pretrain", resume, restart)
-    device = setup(session)
+    ranks = distributed.from_environment()
+    device = setup(session, ranks)
     pipeline = build_pipeline(session)
     recognizer = Recognizer.build(spec.model.model_dump(), session.charset, spec.height)
     recognizer.net.to(device)
@@ -45,17 +46,21 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
         state, meta = checkpoint.load(last, device)
         trainer.load_state_dict(state)
         tracking = {"best_cer": meta["best_cer"], "stale": meta["stale"]}
-        runlog.truncate_after(log, "step", trainer.step)
+        if ranks.main:
+            runlog.truncate_after(log, "step", trainer.step)
         console.print(f"pretrain: resuming at step {trainer.step}")
-    elif log.exists():
-        log.unlink()
+    elif ranks.main:
+        log.unlink(missing_ok=True)
     params = sum(p.numel() for p in recognizer.net.parameters())
     console.print(f"pretrain: {spec.model.kind} with {params / 1e6:.2f} M parameters, {settings.steps} steps")
+    if ranks.active:
+        console.print(f"pretrain: {ranks.world} processes of {settings.batch_size} images per step")
 
     val_images, val_texts = validation_set(pipeline, settings.val_size)
     real = load_labelled(settings.real_val, session.resolve, spec.height) if settings.real_val else None
-    chunks = SyntheticChunks(pipeline, session.charset, settings.batch_size)
+    chunks = SyntheticChunks(pipeline, session.charset, settings.batch_size, ranks.rank, ranks.world)
     batches = synthetic_batches(chunks, trainer.step, settings.workers)
+    model = distributed.wrap(trainer.objective, ranks, device)
 
     def validate_and_save() -> bool:
         metrics, _ = measure(recognizer, val_images, val_texts)
@@ -88,29 +93,31 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
         task = bar.add_task("pretrain", total=settings.steps, completed=trainer.step, status="")
         try:
             while trainer.step < settings.steps:
-                loss = trainer.train_step(next(batches))
+                loss = trainer.train_step(next(batches), model)
                 smoothed = loss if math.isnan(smoothed) else 0.98 * smoothed + 0.02 * loss
                 bar.update(task, advance=1, status=f"loss {smoothed:.3f}")
                 at_validation = trainer.step % settings.val_every == 0 or trainer.step == settings.steps
-                if at_validation and validate_and_save():
+                if at_validation and distributed.agree(ranks.main and validate_and_save(), ranks):
                     console.print(
                         f"pretrain: no better synthetic CER for {settings.patience} validations; stopping"
                     )
                     break
         except KeyboardInterrupt:
-            checkpoint.save(
-                last,
-                trainer.state_dict(),
-                {
-                    **recognizer.meta(),
-                    "stage": "pretrain",
-                    "step": trainer.step,
-                    "spec_hash": session.spec_hash(),
-                    **tracking,
-                },
-            )
+            if ranks.main:
+                checkpoint.save(
+                    last,
+                    trainer.state_dict(),
+                    {
+                        **recognizer.meta(),
+                        "stage": "pretrain",
+                        "step": trainer.step,
+                        "spec_hash": session.spec_hash(),
+                        **tracking,
+                    },
+                )
             raise Interrupted(
                 f"pretrain interrupted at step {trainer.step}; continue with --resume."
             ) from None
+    distributed.finish(ranks)
     console.print(f"pretrain: best synthetic CER {tracking['best_cer']:.3f}; checkpoint {best}")
     return best

@@ -25,8 +25,12 @@ def select_device(settings: DeviceSettings) -> torch.device:
 
 
 def configure_threads(settings: DeviceSettings) -> int:
-    """One intra-op thread per core this process may use: oversubscription halves CPU throughput."""
+    """One intra-op thread per core this process may use: oversubscription halves CPU throughput.
+
+    Under torchrun the cores are shared by the LOCAL_WORLD_SIZE processes on this machine.
+    """
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    threads = settings.threads or available
+    sharing = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    threads = settings.threads or max(1, available // sharing)
     torch.set_num_threads(threads)
     return threads

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from lfhtr.core import plugins
+from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import CheckpointError
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint
@@ -23,7 +24,7 @@ from lfhtr.train.decoding import Reading, decode
 
 class Recognizer:
     def __init__(
-        self, net: torch.nn.Module, charset: Charset, height: int, model_spec: dict[str, Any]
+        self, net: RecognitionNet, charset: Charset, height: int, model_spec: dict[str, Any]
     ) -> None:
         self.net = net
         self.charset = charset
@@ -79,8 +80,16 @@ class Recognizer:
         readings: list[Reading | None] = [None] * len(images)
         outputs: list[tuple[torch.Tensor, int] | None] = [None] * len(images)
         for idx, batch in self.batches(images, batch_size):
-            log_probs, lengths = self.net(batch.images.to(self.device), batch.widths.to(self.device))
-            for i, reading in zip(idx, decode(log_probs, lengths, self.charset, method, beam_width)):
+            pixels, widths = batch.images.to(self.device), batch.widths.to(self.device)
+            own = self.net.read(pixels, widths)
+            if own is None or keep_outputs:
+                log_probs, lengths = self.net(pixels, widths)
+            batch_readings = (
+                [Reading(self.charset.decode(ids), conf) for ids, conf in own]
+                if own is not None
+                else decode(log_probs, lengths, self.charset, method, beam_width)
+            )
+            for i, reading in zip(idx, batch_readings):
                 readings[i] = reading
             if keep_outputs:
                 for j, i in enumerate(idx):

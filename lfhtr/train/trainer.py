@@ -1,7 +1,7 @@
 """Optimiser, schedule and one training step, plus the state needed to resume exactly.
 
 Shared by pretrain and adapt so both get the same AdamW + one-cycle schedule, gradient clipping, AMP on
-CUDA (CTC in fp32), and a state dict holding everything `--resume` needs to continue bit-for-bit.
+CUDA (losses in fp32), and a state dict holding everything `--resume` needs to continue bit-for-bit.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
+from lfhtr.core.network import TrainingObjective
 from lfhtr.train.batching import Batch, collate
 from lfhtr.train.recognizer import Recognizer
 
@@ -35,23 +35,22 @@ class Schedule:
         return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def ctc_loss(net: torch.nn.Module, batch: Batch, device: torch.device, amp: bool) -> torch.Tensor:
+def batch_loss(model: torch.nn.Module, batch: Batch, device: torch.device, amp: bool) -> torch.Tensor:
+    """``model`` is a ``TrainingObjective``, or a DDP wrapper of one: its forward pass is the loss."""
     with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-        log_probs, lengths = net(batch.images.to(device, non_blocking=True), batch.widths.to(device))
-    return F.ctc_loss(
-        log_probs.float(),
-        batch.targets.to(device),
-        lengths,
-        batch.target_lengths.to(device),
-        reduction="mean",
-        zero_infinity=True,
-    )
+        return model(
+            batch.images.to(device, non_blocking=True),
+            batch.widths.to(device),
+            batch.targets.to(device),
+            batch.target_lengths.to(device),
+        )
 
 
 class Trainer:
     def __init__(self, recognizer: Recognizer, schedule: Schedule, device: torch.device, amp: bool) -> None:
         self.recognizer = recognizer
         self.net = recognizer.net
+        self.objective = TrainingObjective(self.net)
         self.device = device
         self.amp = amp and device.type == "cuda"
         self.schedule = schedule
@@ -63,9 +62,9 @@ class Trainer:
         self.step = 0
 
     def train_step(self, batch: Batch, model: torch.nn.Module | None = None) -> float:
-        """One update; ``model`` may be a DDP wrapper of ``self.net``."""
+        """One update; ``model`` may be a DDP wrapper of ``self.objective``."""
         self.net.train()
-        loss = ctc_loss(model or self.net, batch, self.device, self.amp)
+        loss = batch_loss(model or self.objective, batch, self.device, self.amp)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)
@@ -101,7 +100,7 @@ class Trainer:
 
 @torch.inference_mode()
 def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_size: int = 64) -> float:
-    """Mean CTC loss on labelled images; characters outside the charset are left out of the target."""
+    """Mean loss on labelled images; characters outside the charset are left out of the target."""
     net, device = recognizer.net, recognizer.device
     was_training = net.training
     net.eval()
@@ -111,7 +110,7 @@ def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         batch = collate([images[i] for i in idx], [covered[i] for i in idx], recognizer.charset)
-        total += float(ctc_loss(net, batch, device, amp=False)) * len(idx)
+        total += float(batch_loss(TrainingObjective(net), batch, device, amp=False)) * len(idx)
         count += len(idx)
     net.train(was_training)
     return total / max(1, count)

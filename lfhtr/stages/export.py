@@ -1,0 +1,110 @@
+"""`lfhtr export --onnx`: the recogniser as an ONNX graph, checked against PyTorch before it is kept.
+
+The graph maps ``images [B, 1, H, W]`` (float, 1 = ink, 0 = paper) and ``widths [B]`` to CTC
+``log_probs [T, B, C]`` and ``lengths [B]``; a JSON sidecar carries the charset and height a runtime
+needs to prepare images and decode (class 0 is the blank, class i the charset's i-th character).
+Attention models export their CTC head: the decoder's data-dependent loop does not trace to a graph.
+
+The TorchScript-based exporter is used because the dynamo exporter cannot yet decompose ``nn.LSTM``
+(measured with torch 2.13: "Failed to decompose the FX graph for ONNX compatibility").
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lfhtr.atomic import atomic_path, atomic_write
+from lfhtr.builtin.attention import AttentionNet
+from lfhtr.errors import LfhtrError
+from lfhtr.progress import console
+from lfhtr.session import Session
+from lfhtr.stages.common import default_checkpoint
+from lfhtr.stages.reading import load_recognizer
+from lfhtr.synth import STREAMS, build_pipeline
+from lfhtr.train.batching import Batch, collate
+from lfhtr.train.recognizer import Recognizer
+
+TOLERANCE = 1e-3  # max |Δ log-prob| between ONNX Runtime and PyTorch on the check batch
+CHECK_SAMPLES = 8
+
+
+def run(session: Session, output: Path, checkpoint: str | None = None) -> Path:
+    path = default_checkpoint(session, checkpoint, "adapted", "pretrain-best")
+    recognizer = load_recognizer(session, path, torch.device("cpu"))
+    net = recognizer.net.eval()
+    if isinstance(net, AttentionNet):
+        console.print("export: attention model: the graph holds the encoder and its CTC head")
+    batch = _check_batch(session, recognizer)
+    with atomic_path(output) as tmp:
+        _export(net, batch.images, batch.widths, tmp)
+        difference = _compare(tmp, net, batch.images, batch.widths)
+    atomic_write(
+        output.with_suffix(".json"),
+        json.dumps(
+            {
+                **recognizer.meta(),
+                "inputs": {"images": "float32 [B, 1, H, W], 1 = ink, 0 = paper", "widths": "int64 [B]"},
+                "outputs": {"log_probs": "float32 [T, B, C], class 0 = blank", "lengths": "int64 [B]"},
+                "checkpoint": str(path),
+                "max_abs_difference": difference,
+            },
+            indent=1,
+        ),
+    )
+    shown = f"max |Δ| vs PyTorch {difference:.2e}" if difference is not None else "not checked"
+    console.print(f"export: wrote {output} from {path.name} ({shown})")
+    return output
+
+
+def _check_batch(session: Session, recognizer: Recognizer) -> Batch:
+    pipeline = build_pipeline(session)
+    samples = [pipeline.sample(STREAMS["validation"] + i, augment=False) for i in range(CHECK_SAMPLES)]
+    return collate([img for _, img in samples], [t for t, _ in samples], recognizer.charset)
+
+
+def _export(net: torch.nn.Module, images: torch.Tensor, widths: torch.Tensor, path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notices are not actionable
+        try:
+            torch.onnx.export(
+                net,
+                (images, widths),
+                str(path),
+                input_names=["images", "widths"],
+                output_names=["log_probs", "lengths"],
+                dynamic_axes={
+                    "images": {0: "batch", 3: "width"},
+                    "widths": {0: "batch"},
+                    "log_probs": {0: "frames", 1: "batch"},
+                    "lengths": {0: "batch"},
+                },
+                dynamo=False,
+            )
+        except ModuleNotFoundError as exc:
+            raise LfhtrError(f"export needs the '{exc.name}' package: pip install 'lfhtr[onnx]'.") from None
+
+
+def _compare(path: Path, net: torch.nn.Module, images: torch.Tensor, widths: torch.Tensor) -> float | None:
+    """Max |log-prob difference| to PyTorch on a batch of another width; None without onnxruntime."""
+    try:
+        import onnxruntime
+    except ModuleNotFoundError:
+        console.print("[yellow]export: onnxruntime is not installed; the graph was not checked[/]")
+        return None
+    wider = torch.nn.functional.pad(images, (0, 24))  # a width the tracer never saw: dynamic axes work
+    runtime = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got, got_lengths = runtime.run(None, {"images": wider.numpy(), "widths": widths.numpy()})
+    with torch.inference_mode():
+        expected, lengths = net(wider, widths)
+    difference = float(np.abs(got - expected.numpy()).max())
+    if difference > TOLERANCE or not np.array_equal(got_lengths, lengths.numpy()):
+        raise LfhtrError(
+            f"export: the ONNX graph differs from PyTorch (max |Δ| {difference:.2e} > {TOLERANCE}); "
+            "nothing was written."
+        )
+    return difference

@@ -1,0 +1,56 @@
+"""ONNX export: the graph is checked against PyTorch, and a failed export leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from lfhtr.cli import app
+from lfhtr.session import Session
+from lfhtr.stages import export, pretrain
+from lfhtr.synth import build_pipeline
+from lfhtr.train.batching import collate
+from lfhtr.train.recognizer import Recognizer
+
+
+@pytest.mark.parametrize("kind", ["crnn-ctc", "attention"])
+def test_onnx_export_matches_pytorch(make_session: Callable[..., Session], kind: str) -> None:
+    session = make_session(
+        model={"kind": kind, "channels": [8, 8, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0},
+        pretrain={"steps": 2, "val_every": 2},
+    )
+    pretrain.run(session)
+    target = session.output / "model.onnx"
+    result = CliRunner().invoke(app, ["export", str(session.source), "--onnx", str(target)])
+    assert result.exit_code == 0, result.output
+    sidecar = json.loads(target.with_suffix(".json").read_text())
+    assert sidecar["charset"] == session.charset.chars and sidecar["max_abs_difference"] < export.TOLERANCE
+
+    # an independent batch of another size and width, read by both runtimes
+    pipeline = build_pipeline(session)
+    samples = [pipeline.sample(10**9 + i) for i in range(3)]
+    batch = collate([img for _, img in samples], [t for t, _ in samples], session.charset)
+    recognizer, _, _ = Recognizer.from_checkpoint(
+        session.output / "checkpoints" / "pretrain-best.pt", torch.device("cpu")
+    )
+    with torch.inference_mode():
+        expected, lengths = recognizer.net.eval()(batch.images, batch.widths)
+    got, got_lengths = onnxruntime.InferenceSession(str(target)).run(
+        None, {"images": batch.images.numpy(), "widths": batch.widths.numpy()}
+    )
+    assert np.abs(got - expected.numpy()).max() < export.TOLERANCE
+    assert np.array_equal(got_lengths, lengths.numpy())
+
+
+def test_export_without_a_model_is_a_clear_error(make_session: Callable[..., Session]) -> None:
+    session = make_session()
+    target = session.output / "model.onnx"
+    result = CliRunner().invoke(app, ["export", str(session.source), "--onnx", str(target)])
+    assert result.exit_code == 2 and "run `lfhtr run pretrain` first" in result.output
+    assert not target.exists()

@@ -1,0 +1,161 @@
+"""Faults a long run must survive: kill -9 mid-stage, a full disk, and a checkpoint for another charset.
+
+Each kill test runs the real CLI in a subprocess, SIGKILLs it once it has written some work, resumes,
+and compares the result with an uninterrupted run of the same seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+from lfhtr.cli import app
+from lfhtr.errors import DataError
+from lfhtr.session import Session
+from lfhtr.stages import adapt, pretrain, synth
+from lfhtr.synth import build_pipeline
+from lfhtr.train import checkpoint
+
+TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}
+
+
+def _kill_when(args: list[str], ready: Callable[[], bool]) -> None:
+    """Run ``lfhtr ARGS`` and SIGKILL it as soon as ``ready()``; fail if it finished first."""
+    process = subprocess.Popen([sys.executable, "-m", "lfhtr", *args], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while process.poll() is None and not ready() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the stage ended before it could be killed"
+
+
+def _step_in(sidecar: Path) -> int:
+    try:
+        return int(json.loads(sidecar.read_text())["step"])
+    except (OSError, ValueError, KeyError):
+        return -1
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    state, _ = checkpoint.load(path)
+    return state["model"]
+
+
+def _assert_same_weights(a: Path, b: Path) -> None:
+    wa, wb = _weights(a), _weights(b)
+    assert wa.keys() == wb.keys()
+    for key in wa:
+        assert torch.equal(wa[key], wb[key]), key
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.png"))}
+
+
+def test_kill_9_during_synth_then_rerun_matches_an_uninterrupted_run(
+    make_session: Callable[..., Session],
+) -> None:
+    reference = synth.run(make_session(synth={"count": 750, "folder": "reference"}))
+    session = make_session(synth={"count": 750, "folder": "killed"})
+    parts = session.output / "killed" / "parts"
+    _kill_when(["run", "synth", str(session.source)], lambda: len(list(parts.glob("*.tsv"))) >= 1)
+    assert len(list(parts.glob("*.tsv"))) < 3, "the kill should leave shards to do"
+    synth.run(session)
+    assert _digest(session.output / "killed") == _digest(reference)
+    labels = (session.output / "killed" / "labels.tsv").read_text()
+    assert labels == (reference / "labels.tsv").read_text()
+
+
+def test_kill_9_during_pretrain_then_resume_matches_an_uninterrupted_run(
+    make_session: Callable[..., Session],
+) -> None:
+    straight = make_session(output="straight", model=TINY_MODEL, pretrain={"steps": 60, "val_every": 10})
+    pretrain.run(straight)
+    session = make_session(output="killed", model=TINY_MODEL, pretrain={"steps": 60, "val_every": 10})
+    last = session.output / "checkpoints" / "pretrain-last.pt"
+    _kill_when(["run", "pretrain", str(session.source)], lambda: _step_in(last.with_suffix(".json")) >= 20)
+    assert checkpoint.load(last)[0]["step"] < 60  # the file a kill interrupted is whole, not torn
+    result = CliRunner().invoke(app, ["run", "pretrain", str(session.source), "--resume"])
+    assert result.exit_code == 0, result.output
+    _assert_same_weights(last, straight.output / "checkpoints" / "pretrain-last.pt")
+    steps = [json.loads(line)["step"] for line in (session.output / "logs" / "pretrain.jsonl").open()]
+    assert steps == [10, 20, 30, 40, 50, 60]  # no lost or doubled validation
+
+
+def test_kill_9_during_adapt_then_resume_matches_an_uninterrupted_run(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    base = make_session(output="base", model=TINY_MODEL, pretrain={"steps": 20, "val_every": 20})
+    pretrain.run(base)
+    real = tmp_path / "real"
+    real.mkdir()
+    for i in range(12):
+        Image.fromarray(build_pipeline(base).sample(10**9 + i)[1]).save(real / f"r{i:02d}.png")
+    options = {
+        "kind": "self-training",
+        "target": {"images": str(real)},
+        "checkpoint": str(base.output / "checkpoints" / "pretrain-best.pt"),
+        "rounds": 2,
+        "steps_per_round": 30,
+        "save_every": 5,
+        "batch_size": 4,
+        "lexicon": False,
+    }
+    straight = make_session(output="straight", model=TINY_MODEL, adapt=options)
+    adapt.run(straight)
+    session = make_session(output="killed", model=TINY_MODEL, adapt=options)
+    last = session.output / "checkpoints" / "adapt-last.pt"
+    _kill_when(["run", "adapt", str(session.source)], lambda: _step_in(last.with_suffix(".json")) >= 35)
+    assert 35 <= checkpoint.load(last)[0]["step"] < 60
+    result = CliRunner().invoke(app, ["run", "adapt", str(session.source), "--resume"])
+    assert result.exit_code == 0, result.output
+    _assert_same_weights(
+        session.output / "checkpoints" / "adapted.pt", straight.output / "checkpoints" / "adapted.pt"
+    )
+
+
+def test_full_disk_while_saving_keeps_the_previous_checkpoint(
+    make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = make_session(model=TINY_MODEL, pretrain={"steps": 4, "val_every": 2})
+    pretrain.run(session)
+    last = session.output / "checkpoints" / "pretrain-last.pt"
+    before = last.read_bytes()
+
+    def disk_full(*_: object, **__: object) -> None:
+        raise OSError(28, os.strerror(28))
+
+    monkeypatch.setattr(torch, "save", disk_full)
+    with pytest.raises(DataError, match="No space left on device.*the previous file is intact"):
+        checkpoint.save(last, {"step": 99}, {"step": 99})
+    result = CliRunner().invoke(app, ["run", "pretrain", str(session.source), "--restart"])
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert "Traceback" not in result.output
+    assert last.read_bytes() == before
+    assert not [p for p in last.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_checkpoint_for_another_charset_is_a_clear_error(make_session: Callable[..., Session]) -> None:
+    session = make_session(model=TINY_MODEL, pretrain={"steps": 2, "val_every": 2})
+    pretrain.run(session)
+    other = make_session(model=TINY_MODEL, charset="abcdefghijklmnopqrstuvwxyz")
+    result = CliRunner().invoke(
+        app, ["run", "transcribe", str(other.source), "--images", str(session.output)]
+    )
+    assert result.exit_code == 2
+    assert (
+        "trained for charset" in result.output and "use the spec the model was trained with" in result.output
+    )
