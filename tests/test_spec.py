@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lfhtr.core import spec as specs
 from lfhtr.errors import SpecError
@@ -60,3 +62,41 @@ def test_schema_describes_plugin_options() -> None:
     assert "Supersampling factor before downscaling" in schema  # a font renderer option
     assert "neighbour-strokes" in schema  # a third-party augmenter
     assert '"self-training"' in schema
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+FIELDS = [
+    ("seed",),
+    ("height",),
+    ("charset",),
+    ("pretrain", "steps"),
+    ("pretrain", "lr"),
+    ("model", "hidden"),
+    ("renderer", "letter_spacing"),
+    ("augmenters",),
+    ("adapt", "keep_start"),
+    ("evaluate", "decode", "method"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(field=st.sampled_from(FIELDS), value=JSON_VALUES)
+def test_any_value_in_any_field_validates_or_names_the_field(field: tuple[str, ...], value: object) -> None:
+    """Whatever a user types, the answer is a valid spec or a one-line SpecError naming the field."""
+    data = specs.dump(specs.default_spec())
+    node = data
+    for key in field[:-1]:
+        node = node[key]
+    node[field[-1]] = value
+    try:
+        spec = specs.validate(data)
+    except SpecError as exc:
+        message = str(exc)
+        assert "\n" not in message
+        assert message.startswith(f"spec: {'.'.join(field)}") or message.startswith(f"spec: {field[0]}")
+    else:
+        assert specs.validate(specs.dump(spec)) == spec  # what validates also round-trips

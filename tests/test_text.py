@@ -40,6 +40,17 @@ def test_restrict_drops_what_the_charset_cannot_write() -> None:
         restrict(Counter({"日本": 1}), CHARSET, 16)
 
 
+@given(st.dictionaries(st.text(min_size=1, max_size=20), st.integers(1, 100), min_size=1, max_size=20))
+def test_restrict_keeps_exactly_the_writable_words(counts: dict[str, int]) -> None:
+    writable = {w for w in counts if CHARSET.covers(w) and len(w) <= 16}
+    if not writable:
+        with pytest.raises(DataError):
+            restrict(Counter(counts), CHARSET, 16)
+        return
+    kept = restrict(Counter(counts), CHARSET, 16)
+    assert set(kept) == writable and all(kept[w] == counts[w] for w in kept)
+
+
 def test_weighted_words_follow_the_weights() -> None:
     words = WeightedWords(Counter({"a": 90, "b": 10}))
     rng = random.Random(0)

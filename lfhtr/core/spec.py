@@ -215,8 +215,17 @@ def _location(loc: tuple[Any, ...], data: Any) -> str:
         if isinstance(node, dict) and key not in node and isinstance(key, str) and parts:
             continue  # a discriminator tag such as 'crnn-ctc', not a real key
         parts.append(f"[{key}]" if isinstance(key, int) else ("." if parts else "") + str(key))
-        node = node.get(key) if isinstance(node, dict) else (node[key] if isinstance(node, list) else None)
+        node = _child(node, key)
     return "".join(parts) or "(top level)"
+
+
+def _child(node: Any, key: Any) -> Any:
+    """The value at ``key``, or None where pydantic points past the data (a missing tuple item)."""
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node):
+        return node[key]
+    return None
 
 
 def format_validation_error(exc: ValidationError, data: Any, source: str) -> str:
