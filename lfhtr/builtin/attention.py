@@ -18,7 +18,7 @@ from torch import nn
 
 from lfhtr.builtin.models import CrnnNet, CrnnOptions
 from lfhtr.core.interfaces import ModelArchitecture
-from lfhtr.core.network import RecognitionNet
+from lfhtr.core.network import RecognitionNet, ctc_loss
 
 END = 0  # the decoder's end token reuses CTC's blank id, so both heads share the charset's ids
 
@@ -83,14 +83,7 @@ class AttentionNet(CrnnNet):
         target_lengths: torch.Tensor,
     ) -> torch.Tensor:
         memory, lengths = self.encode(images, widths)
-        ctc = F.ctc_loss(
-            self.head(memory).float().log_softmax(-1),
-            targets,
-            lengths,
-            target_lengths,
-            reduction="mean",
-            zero_infinity=True,
-        )
+        ctc = ctc_loss(self.head(memory).float().log_softmax(-1), lengths, targets, target_lengths)
         inputs, expected = self._teacher_forcing(targets, target_lengths, memory.device)
         state, keys, mask = self.decoder.begin(memory, lengths)
         logits = []

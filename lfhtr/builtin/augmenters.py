@@ -7,6 +7,7 @@ fraction of a training step on a 2-core CPU.
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -44,25 +45,30 @@ class Affine(Augmenter[AugmenterOptions]):
     options: Options
 
     def apply(self, image: np.ndarray, rng: random.Random) -> np.ndarray:
+        """Stretch, slant and rotation composed into one resampling, scaled back to the input height."""
         o = self.options
         h, w = image.shape
-        fill = _paper_level(image)
-        img = Image.fromarray(image)
         stretch = rng.uniform(*o.stretch)
-        img = img.resize((max(1, round(w * stretch)), h), Image.Resampling.BILINEAR)
         shear = rng.uniform(-o.shear, o.shear)
-        extra = int(abs(shear) * h) + 1
-        img = img.transform(
-            (img.width + extra, h),
+        angle = math.radians(rng.uniform(-o.rotate, o.rotate))
+        cos, sin = math.cos(angle), math.sin(angle)
+        forward = np.array([[cos, sin], [-sin, cos]]) @ np.array([[1.0, -shear], [0.0, 1.0]])
+        forward = forward @ np.diag([stretch, 1.0])
+        corners = forward @ np.array([[0.0, w, w, 0.0], [0.0, 0.0, h, h]])
+        low, high = corners.min(axis=1), corners.max(axis=1)
+        scale = h / max(1e-6, high[1] - low[1])
+        width = max(1, round((high[0] - low[0]) * scale))
+        inverse = np.linalg.inv(forward)
+        matrix, offset = inverse / scale, inverse @ low
+        data = (matrix[0, 0], matrix[0, 1], offset[0], matrix[1, 0], matrix[1, 1], offset[1])
+        warped = Image.fromarray(image).transform(
+            (width, h),
             Image.Transform.AFFINE,
-            (1, shear, -shear * h / 2 - extra / 2, 0, 1, 0),
+            tuple(float(v) for v in data),
             resample=Image.Resampling.BILINEAR,
-            fillcolor=fill,
+            fillcolor=_paper_level(image),
         )
-        img = img.rotate(
-            rng.uniform(-o.rotate, o.rotate), Image.Resampling.BILINEAR, expand=True, fillcolor=fill
-        )
-        return np.asarray(_fit_height(img, h))
+        return np.asarray(warped)
 
 
 class Elastic(Augmenter[AugmenterOptions]):

@@ -67,6 +67,11 @@ class FontRenderer(Renderer[FontRendererOptions]):
         self.size = max(8, round(height * o.render_scale))
         self._faces: dict[Path, ImageFont.FreeTypeFont] = {}
         self._by_text: dict[str, list[Font]] = {}
+        # bit i of a character's mask: font i draws it; a word's fonts are the AND over its characters
+        self._masks: dict[str, int] = {}
+        for i, font in enumerate(self.fonts):
+            for ch in font.drawable:
+                self._masks[ch] = self._masks.get(ch, 0) | 1 << i
 
     def _face(self, font: Font) -> ImageFont.FreeTypeFont:
         face = self._faces.get(font.path)
@@ -78,7 +83,10 @@ class FontRenderer(Renderer[FontRendererOptions]):
         chars = "".join(sorted(set(text)))
         found = self._by_text.get(chars)
         if found is None:
-            found = self._by_text[chars] = [f for f in self.fonts if f.covers(chars)]
+            mask = (1 << len(self.fonts)) - 1
+            for ch in chars:
+                mask &= self._masks.get(ch, 0)
+            found = self._by_text[chars] = [f for i, f in enumerate(self.fonts) if mask >> i & 1]
             if len(self._by_text) > 50000:
                 self._by_text.clear()
         return found
@@ -100,6 +108,9 @@ class FontRenderer(Renderer[FontRendererOptions]):
         if mask is None:
             mask = self._draw_whole(face, text, stroke)
         shear = rng.uniform(*o.shear)
+        box = mask.getbbox()
+        if box is not None:
+            mask = mask.crop(box)  # the blank canvas margin would only make the shear below slower
         if abs(shear) > 0.02:
             # input x = output x + shear·(y − h/2) − extra/2: slant about the middle line, widened to fit
             w, h = mask.size

@@ -13,6 +13,15 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def ctc_loss(
+    log_probs: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor, target_lengths: torch.Tensor
+) -> torch.Tensor:
+    """Mean CTC loss in fp32; impossible alignments (a text longer than its image) count as zero."""
+    return F.ctc_loss(
+        log_probs.float(), targets, lengths, target_lengths, reduction="mean", zero_infinity=True
+    )
+
+
 class RecognitionNet(nn.Module):
     """Maps ``[B, 1, H, W]`` images (float, 1 = ink) and their widths ``[B]`` to text.
 
@@ -29,9 +38,7 @@ class RecognitionNet(nn.Module):
     ) -> torch.Tensor:
         """Mean training loss of a batch; ``targets`` are the concatenated label ids (1-based)."""
         log_probs, lengths = self(images, widths)
-        return F.ctc_loss(
-            log_probs.float(), targets, lengths, target_lengths, reduction="mean", zero_infinity=True
-        )
+        return ctc_loss(log_probs, lengths, targets, target_lengths)
 
     def read(self, images: torch.Tensor, widths: torch.Tensor) -> list[tuple[list[int], float]] | None:
         """Label ids and confidence per image from the network's own decoder; None: decode the CTC output."""
