@@ -159,3 +159,89 @@ def test_checkpoint_for_another_charset_is_a_clear_error(make_session: Callable[
     assert (
         "trained for charset" in result.output and "use the spec the model was trained with" in result.output
     )
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _bad_spec_json(session: Session, tmp_path: Path) -> list[str]:
+    Path(session.source).write_text('{"seed": 1,\n "output": }')
+    return ["run", "pretrain", "--resume"]
+
+
+def _wrong_type(session: Session, tmp_path: Path) -> list[str]:
+    data = json.loads(Path(session.source).read_text())
+    data["pretrain"]["steps"] = "many"
+    Path(session.source).write_text(json.dumps(data))
+    return ["run", "pretrain", "--resume"]
+
+
+def _missing_fonts(session: Session, tmp_path: Path) -> list[str]:
+    data = json.loads(Path(session.source).read_text())
+    data["renderer"]["fonts"] = [str(tmp_path / "no-fonts-here")]
+    Path(session.source).write_text(json.dumps(data))
+    return ["run", "pretrain", "--resume"]
+
+
+def _fonts_lacking_glyphs(session: Session, tmp_path: Path) -> list[str]:
+    data = json.loads(Path(session.source).read_text())
+    data["charset"] = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"  # no default test font draws Cyrillic
+    (tmp_path / "slova.txt").write_text("слово\nперо\nчернила\n", encoding="utf-8")
+    data["corpus"] = {"kind": "wordlist", "path": str(tmp_path / "slova.txt")}
+    Path(session.source).write_text(json.dumps(data))
+    return ["run", "synth"]
+
+
+def _only_bad_images(session: Session, tmp_path: Path) -> list[str]:
+    folder = tmp_path / "bad-images"
+    folder.mkdir()
+    (folder / "zero.png").write_bytes(b"")
+    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    return ["run", "transcribe", "--images", str(folder)]
+
+
+def _empty_folder(session: Session, tmp_path: Path) -> list[str]:
+    (tmp_path / "empty").mkdir()
+    return ["run", "transcribe", "--images", str(tmp_path / "empty")]
+
+
+def _other_charset(session: Session, tmp_path: Path) -> list[str]:
+    data = json.loads(Path(session.source).read_text())
+    data["charset"] = "abcdefghijklmnopqrstuvwxyz"
+    Path(session.source).write_text(json.dumps(data))
+    return ["run", "transcribe", "--images", str(tmp_path)]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (_bad_spec_json, "invalid JSON at line 2 column"),
+        (_wrong_type, "pretrain.steps: Input should be a valid integer"),
+        (_missing_fonts, "font folder not found; run scripts/install-fonts.sh"),
+        (_fonts_lacking_glyphs, "no usable font"),
+        (_only_bad_images, "none of the images could be read"),
+        (_empty_folder, "empty: no images matching"),
+        (_other_charset, "trained for charset"),
+    ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else "",
+)
+def test_bad_input_is_one_line_and_leaves_the_run_intact(
+    make_session: Callable[..., Session],
+    tmp_path: Path,
+    break_it: Callable[[Session, Path], list[str]],
+    expected: str,
+) -> None:
+    session = make_session(model=TINY_MODEL, pretrain={"steps": 2, "val_every": 2})
+    pretrain.run(session)
+    before = _snapshot(session.output)
+    args = break_it(session, tmp_path)
+    result = CliRunner().invoke(app, [*args[:2], str(Path(session.source)), *args[2:]])
+    assert result.exit_code == 2, result.output
+    [error] = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert expected in error and "Traceback" not in result.output
+    assert _snapshot(session.output) == before
