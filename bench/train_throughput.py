@@ -1,6 +1,6 @@
 """Training images/s and transcription words/s of the default recogniser on this machine's CPU.
 
-Run: python bench/train_throughput.py [--threads 2] [--steps 20]
+Run: python bench/train_throughput.py [--threads 2] [--steps 20] [--model attention]
 Batches are pre-rendered so the figures measure the network alone; synthesis cost is in
 synth_throughput.py, and the share it takes of a pretrain step is printed too.
 """
@@ -29,9 +29,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=24)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--model", default="crnn-ctc", help="Model kind, with its default options.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    session = Session(specs.default_spec(), Path.cwd() / ".bench")
+    session = Session(specs.validate({"model": {"kind": args.model}}), Path.cwd() / ".bench")
     pipeline = build_pipeline(session)
     chunks = SyntheticChunks(pipeline, session.charset, args.batch_size)
     start = time.perf_counter()
@@ -55,6 +56,7 @@ def main() -> None:
             {
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
                 "threads": args.threads,
+                "model": args.model,
                 "parameters_m": round(sum(p.numel() for p in recognizer.net.parameters()) / 1e6, 2),
                 "train_images_per_s": round(count / train_s, 1),
                 "transcribe_words_per_s_greedy": round(len(images) / read_s, 1),
