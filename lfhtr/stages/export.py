@@ -3,7 +3,8 @@
 The graph maps ``images [B, 1, H, W]`` (float, 1 = ink, 0 = paper) and ``widths [B]`` to CTC
 ``log_probs [T, B, C]`` and ``lengths [B]``; a JSON sidecar carries the charset and height a runtime
 needs to prepare images and decode (class 0 is the blank, class i the charset's i-th character).
-Attention models export their CTC head: the decoder's data-dependent loop does not trace to a graph.
+Models with their own decoder (``attention``) export their CTC output: a decoder's data-dependent loop
+does not trace to a graph.
 
 The TorchScript-based exporter is used because the dynamo exporter cannot yet decompose ``nn.LSTM``
 (measured with torch 2.13: "Failed to decompose the FX graph for ONNX compatibility").
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 from lfhtr.atomic import atomic_path, atomic_write
-from lfhtr.builtin.attention import AttentionNet
+from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import LfhtrError
 from lfhtr.progress import console
 from lfhtr.session import Session
@@ -37,8 +38,8 @@ def run(session: Session, output: Path, checkpoint: str | None = None) -> Path:
     path = default_checkpoint(session, checkpoint, "adapted", "pretrain-best")
     recognizer = load_recognizer(session, path, torch.device("cpu"))
     net = recognizer.net.eval()
-    if isinstance(net, AttentionNet):
-        console.print("export: attention model: the graph holds the encoder and its CTC head")
+    if type(net).read is not RecognitionNet.read:
+        console.print("export: this model decodes with its own decoder; the graph holds its CTC output")
     batch = _check_batch(session, recognizer)
     with atomic_path(output) as tmp:
         _export(net, batch.images, batch.widths, tmp)
