@@ -77,7 +77,8 @@ class AdaptRun:
         return readings
 
     def monitor_metrics(self) -> dict[str, float] | None:
-        if self.monitor is None:
+        """The monitor set's metrics; measured by rank 0 alone, the only rank that logs them."""
+        if self.monitor is None or not self.ranks.main:
             return None
         metrics, _ = measure(self.recognizer, self.monitor.images, self.monitor.texts, self.batch_size)
         return metrics
@@ -188,6 +189,8 @@ class AdaptRun:
         checkpoint.save(self.last, {**self.trainer.state_dict(), "adapt": self.state}, meta)
 
     def finish(self) -> Path:
+        if not self.ranks.main:
+            return self.final
         metrics = self.monitor_metrics()
         meta = {
             **self.recognizer.meta(),
@@ -197,8 +200,6 @@ class AdaptRun:
             "monitor": metrics,
             "spec_hash": self.session.spec_hash(),
         }
-        if not self.ranks.main:
-            return self.final
         checkpoint.save(self.final, {"model": self.recognizer.net.state_dict()}, meta)
         records = runlog.read(self.log)
         runlog.append(

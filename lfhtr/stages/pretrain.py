@@ -62,6 +62,16 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
     batches = synthetic_batches(chunks, trainer.step, settings.workers)
     model = distributed.wrap(trainer.objective, ranks, device)
 
+    def checkpoint_meta(**extra: Any) -> dict[str, Any]:
+        return {
+            **recognizer.meta(),
+            "stage": "pretrain",
+            "step": trainer.step,
+            "spec_hash": session.spec_hash(),
+            **extra,
+            **tracking,
+        }
+
     def validate_and_save() -> bool:
         metrics, _ = measure(recognizer, val_images, val_texts)
         record: dict[str, Any] = {"step": trainer.step, "time": time.time(), "synth": metrics}
@@ -70,17 +80,10 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
         improved = metrics["cer"] < tracking["best_cer"]
         tracking["stale"] = 0 if improved else tracking["stale"] + 1
         tracking["best_cer"] = min(tracking["best_cer"], metrics["cer"])
-        meta = {
-            **recognizer.meta(),
-            "stage": "pretrain",
-            "step": trainer.step,
-            "spec_hash": session.spec_hash(),
-            "metrics": record,
-            **tracking,
-        }
-        checkpoint.save(last, trainer.state_dict(), meta)
+        state, described = trainer.state_dict(), checkpoint_meta(metrics=record)
+        checkpoint.save(last, state, described)
         if improved:
-            checkpoint.save(best, trainer.state_dict(), meta)
+            checkpoint.save(best, state, described)
         runlog.append(log, record)
         shown = f"synth CER {metrics['cer']:.3f}" + (
             f", real CER {record['real']['cer']:.3f}" if real else ""
@@ -104,17 +107,7 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
                     break
         except KeyboardInterrupt:
             if ranks.main:
-                checkpoint.save(
-                    last,
-                    trainer.state_dict(),
-                    {
-                        **recognizer.meta(),
-                        "stage": "pretrain",
-                        "step": trainer.step,
-                        "spec_hash": session.spec_hash(),
-                        **tracking,
-                    },
-                )
+                checkpoint.save(last, trainer.state_dict(), checkpoint_meta())
             raise Interrupted(
                 f"pretrain interrupted at step {trainer.step}; continue with --resume."
             ) from None

@@ -102,6 +102,7 @@ class Trainer:
 def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_size: int = 64) -> float:
     """Mean loss on labelled images; characters outside the charset are left out of the target."""
     net, device = recognizer.net, recognizer.device
+    objective = TrainingObjective(net)
     was_training = net.training
     net.eval()
     total, count = 0.0, 0
@@ -110,7 +111,7 @@ def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         batch = collate([images[i] for i in idx], [covered[i] for i in idx], recognizer.charset)
-        total += float(batch_loss(TrainingObjective(net), batch, device, amp=False)) * len(idx)
+        total += float(batch_loss(objective, batch, device, amp=False)) * len(idx)
         count += len(idx)
     net.train(was_training)
     return total / max(1, count)
