@@ -72,7 +72,7 @@ class AdaptRun:
         )
         if lexicon:
             if self._lexicon is None:
-                self._lexicon = build_lexicon(self.session)
+                self._lexicon = build_lexicon(self.session, "adapt.lexicon")
             readings = [self._lexicon.snap(lp, n, r) for (lp, n), r in zip(outputs, readings)]
         return readings
 

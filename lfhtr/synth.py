@@ -62,11 +62,14 @@ def build_pipeline(session: Session, seed_offset: int = 0) -> SynthPipeline:
     return SynthPipeline(sampler, renderer, augmenters, spec.seed + seed_offset)
 
 
-def build_lexicon(session: Session) -> Lexicon:
-    """The corpus model's words as a decoding lexicon (empty for samplers without one)."""
+def build_lexicon(session: Session, requested_by: str) -> Lexicon:
+    """The corpus model's words as a decoding lexicon; ``requested_by`` is the spec field that asked."""
     sampler: TextSampler = session.build("sampler", session.spec.corpus)
     sampler.prepare(session.context())
     words = sampler.lexicon()
     if not words:
-        raise DataError(f"{session.source}: corpus: the '{session.spec.corpus.kind}' sampler has no lexicon.")
+        raise DataError(
+            f"{session.source}: {requested_by}: the '{session.spec.corpus.kind}' corpus has no word list "
+            f"to decode with; set {requested_by} to false or use a built-in corpus (all have one)."
+        )
     return Lexicon(words, session.charset)

@@ -77,7 +77,11 @@ class DeviceSettings(Strict):
 class DecodeSettings(Strict):
     method: Literal["greedy", "beam"] = Field("greedy")
     beam_width: int = Field(10, ge=1)
-    lexicon: bool = Field(False, description="Snap each prediction to the corpus word nearest in score.")
+    lexicon: bool = Field(
+        True,
+        description="Read each word as the corpus word the image supports best (CTC likelihood times word "
+        "prior); a clearly written unknown word is kept. Needs a corpus sampler with a word list.",
+    )
 
 
 class EvaluateSettings(Strict):

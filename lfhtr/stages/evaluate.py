@@ -56,7 +56,7 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     data = load_labelled(settings.data, session.resolve, recognizer.height)
     for line in data.skipped:
         console.print(f"[yellow]skipped[/] {line}")
-    readings = read_images(session, recognizer, data.images, settings.batch_size, settings.decode)
+    readings = read_images(session, recognizer, data.images, settings.batch_size, settings.decode, "evaluate")
     metrics = error_rates(data.texts, [r.text for r in readings])
     metrics["loss"] = labelled_loss(recognizer, data.images, data.texts, settings.batch_size)
     rows = [

@@ -32,11 +32,12 @@ def read_images(
     images: Sequence[np.ndarray],
     batch_size: int,
     decode: DecodeSettings,
+    stage: str,
 ) -> list[Reading]:
     readings, outputs = recognizer.read(
         images, batch_size, decode.method, decode.beam_width, keep_outputs=decode.lexicon
     )
     if not decode.lexicon:
         return readings
-    lexicon = build_lexicon(session)
+    lexicon = build_lexicon(session, f"{stage}.decode.lexicon")
     return [lexicon.snap(lp, n, r) for (lp, n), r in zip(outputs, readings)]

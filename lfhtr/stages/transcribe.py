@@ -25,7 +25,9 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     found = load_folder(session.resolve(folder), recognizer.height, ["*"])
     for line in found.skipped:
         console.print(f"[yellow]skipped[/] {line}")
-    readings = read_images(session, recognizer, found.images, settings.batch_size, settings.decode)
+    readings = read_images(
+        session, recognizer, found.images, settings.batch_size, settings.decode, "transcribe"
+    )
     out = session.output / "transcribe" / f"transcriptions.{settings.format}"
     if settings.format == "json":
         rows = [

@@ -1,8 +1,15 @@
-"""Lexicon-constrained decoding: snap a reading to the corpus word the image supports best.
+"""Lexicon-constrained decoding: choose the corpus word the image supports best.
 
-Candidates come from a symmetric-delete index (words within about two edits of the raw reading), then
-each is scored by CTC log P(word | image) plus a weighted log prior from the corpus model. The raw
-reading competes too, with an out-of-vocabulary penalty, so names and numbers are not forced into words.
+Each word is scored as a Bayesian decision: CTC log P(image | word) plus log P(word) from the corpus model
+(weight 1 by default, as Bayes' rule has it; a smaller weight let the raw reading win too often, measured in
+docs/results.md). The raw reading competes as an out-of-vocabulary option with a prior well below the rarest
+word, so names and numbers survive only when the image clearly says so.
+
+Candidates come from two indexes, because one alone misses words: a symmetric-delete index finds every
+word within about two edits (short words, where character bigrams say little), and a character-bigram
+index finds the words that share most bigrams with the reading (long words read with several errors).
+The confidence returned is the posterior of the chosen word among the candidates, which is what
+self-training should rank pseudo-labels by: it is low exactly when two words explain the image equally.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import numpy as np
 import torch
 
 from lfhtr.text.charset import Charset
@@ -18,6 +26,11 @@ from lfhtr.train.decoding import Reading, sequence_log_likelihood
 
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))} | {word}
+
+
+def _bigrams(word: str) -> set[str]:
+    padded = f"^{word}$"
+    return {padded[i : i + 2] for i in range(len(padded) - 1)}
 
 
 def _split_punctuation(text: str) -> tuple[str, str, str]:
@@ -40,30 +53,53 @@ def _cased_like(word: str, model: str) -> str:
 
 class Lexicon:
     def __init__(
-        self, words: dict[str, float], charset: Charset, prior_weight: float = 0.3, oov_penalty: float = 3.0
+        self,
+        words: dict[str, float],
+        charset: Charset,
+        prior_weight: float = 1.0,
+        oov_penalty: float = 10.0,
+        similar: int = 100,
     ) -> None:
         self.charset = charset
-        self.prior: dict[str, float] = defaultdict(float)
+        prior: dict[str, float] = defaultdict(float)
         for word, p in words.items():
             core = _split_punctuation(word)[1].lower()
             if core and charset.covers(core):
-                self.prior[core] += p
-        self.index: dict[str, list[str]] = defaultdict(list)
-        for word in self.prior:
+                prior[core] += p
+        self.words = sorted(prior)
+        self.log_prior = {word: math.log(prior[word]) for word in self.words}
+        self.near: dict[str, list[str]] = defaultdict(list)
+        shared: dict[str, list[int]] = defaultdict(list)
+        for i, word in enumerate(self.words):
             for key in _deletes(word):
-                self.index[key].append(word)
+                self.near[key].append(word)
+            for gram in _bigrams(word):
+                shared[gram].append(i)
+        self.by_bigram = {gram: np.asarray(ids, dtype=np.int32) for gram, ids in shared.items()}
+        self.bigram_counts = np.array([len(_bigrams(word)) for word in self.words], dtype=np.float32)
         self.prior_weight = prior_weight
         self.oov_penalty = oov_penalty
-        self._floor = math.log(min(self.prior.values())) if self.prior else 0.0
+        self.similar = similar
+        self._floor = min(self.log_prior.values(), default=0.0)
 
     def candidates(self, core: str) -> list[str]:
+        """Words within about two edits of ``core`` plus the ``similar`` words sharing most bigrams."""
+        core = core.lower()
         found: set[str] = set()
-        for key in _deletes(core.lower()):
-            found.update(self.index.get(key, ()))
+        for key in _deletes(core):
+            found.update(self.near.get(key, ()))
+        grams = _bigrams(core)
+        hits = [self.by_bigram[g] for g in grams if g in self.by_bigram]
+        if hits:
+            shared = np.bincount(np.concatenate(hits), minlength=len(self.words))
+            dice = shared / (self.bigram_counts + len(grams))
+            count = min(self.similar, len(self.words))
+            top = np.argpartition(-dice, count - 1)[:count]
+            found.update(self.words[i] for i in top if shared[i])
         return sorted(found)
 
     def snap(self, log_probs: torch.Tensor, length: int, reading: Reading) -> Reading:
-        """The best of the raw reading and its lexicon neighbours, for one image ([T, C] log-probs)."""
+        """The most probable of the raw reading and its lexicon candidates ([T, C] log-probs of one image)."""
         lead, core, trail = _split_punctuation(reading.text)
         if not core or core.isdigit():
             return reading
@@ -71,20 +107,18 @@ class Lexicon:
         priors = [self._floor - self.oov_penalty]
         for word in self.candidates(core):
             text = lead + _cased_like(word, core) + trail
-            if text != reading.text and self.charset.covers(text):
+            if text == reading.text:
+                priors[0] = self.log_prior[word]
+            elif self.charset.covers(text):
                 options.append(text)
-                priors.append(math.log(self.prior[word]))
-            elif text == reading.text:
-                priors[0] = math.log(self.prior[word])
+                priors.append(self.log_prior[word])
         if len(options) == 1:
             return reading
         labels = [self.charset.encode(t) for t in options]
         k = len(options)
         lp = log_probs[:length].unsqueeze(1).expand(length, k, log_probs.shape[-1]).contiguous()
         ll = sequence_log_likelihood(lp, torch.full((k,), length, dtype=torch.long), labels)
-        scores = [float(v) + self.prior_weight * p for v, p in zip(ll, priors)]
-        best = max(range(k), key=scores.__getitem__)
-        confidence = (
-            math.exp(float(ll[best]) / (len(options[best]) + 1)) if math.isfinite(float(ll[best])) else 0.0
-        )
-        return Reading(options[best], confidence)
+        scores = ll.double() + self.prior_weight * torch.tensor(priors, dtype=torch.float64)
+        posterior = torch.softmax(scores, 0)
+        best = int(scores.argmax())
+        return Reading(options[best], float(posterior[best]))

@@ -1,0 +1,76 @@
+"""Lexicon-constrained decoding on hand-made CTC outputs, where the right answer is known."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lfhtr.text.charset import DEFAULT_CHARSET, Charset
+from lfhtr.train.decoding import Reading
+from lfhtr.train.lexicon import Lexicon
+
+CHARSET = Charset(DEFAULT_CHARSET)
+
+
+def ctc_frames(columns: list[dict[str, float]]) -> torch.Tensor:
+    """[T, C] log-probs: each column gives its characters' probabilities, a blank frame follows it."""
+    frames = []
+    for column in columns:
+        for spread in (column, {}):
+            p = torch.full((CHARSET.num_classes,), 1e-4)
+            for ch, value in spread.items():
+                p[CHARSET.encode(ch)[0]] = value
+            p[0] = max(1e-4, 1.0 - float(p.sum()))
+            frames.append(p / p.sum())
+    return torch.stack(frames).log()
+
+
+def clear(text: str, p: float = 0.9) -> list[dict[str, float]]:
+    return [{ch: p} for ch in text]
+
+
+def test_a_misread_snaps_to_the_word_the_image_supports() -> None:
+    lexicon = Lexicon({"house": 0.4, "horse": 0.4, "mouse": 0.2}, CHARSET)
+    columns = clear("house")
+    columns[1] = {"a": 0.55, "o": 0.4}  # the reading says "hause"
+    log_probs = ctc_frames(columns)
+    snapped = lexicon.snap(log_probs, len(log_probs), Reading("hause", 0.5))
+    assert snapped.text == "house"
+    assert snapped.confidence > 0.9
+
+
+def test_a_long_word_read_with_several_errors_is_still_found() -> None:
+    """Three edits away: beyond the delete index, found through shared character bigrams."""
+    word, reading = "representatives", "reprcsemtativs"
+    lexicon = Lexicon({word: 0.5, "presentation": 0.5}, CHARSET)
+    assert word in lexicon.candidates(reading)
+    columns = [{ch: 0.5, alt: 0.4} for ch, alt in zip(word, "reprcsemtativess")]
+    log_probs = ctc_frames(columns)
+    assert lexicon.snap(log_probs, len(log_probs), Reading(reading, 0.1)).text == word
+
+
+def test_case_punctuation_and_numbers_are_kept() -> None:
+    lexicon = Lexicon({"orders": 1.0}, CHARSET)
+    columns = clear("Ordirs,")
+    columns[3] = {"i": 0.5, "e": 0.45}
+    log_probs = ctc_frames(columns)
+    assert lexicon.snap(log_probs, len(log_probs), Reading("Ordirs,", 0.5)).text == "Orders,"
+    number = Reading("1755.", 0.8)
+    assert lexicon.snap(ctc_frames(clear("1755.")), 10, number) is number
+
+
+def test_an_image_that_clearly_says_an_unknown_word_keeps_it() -> None:
+    lexicon = Lexicon({"washing": 0.5, "washed": 0.5}, CHARSET)
+    log_probs = ctc_frames(clear("Washington", 0.999))
+    assert lexicon.snap(log_probs, len(log_probs), Reading("Washington", 0.99)).text == "Washington"
+
+
+@pytest.mark.parametrize("share", [0.5, 0.52])
+def test_confidence_is_low_when_two_words_explain_the_image_equally(share: float) -> None:
+    lexicon = Lexicon({"house": 0.5, "horse": 0.5}, CHARSET)
+    columns = clear("house")
+    columns[2] = {"u": share, "r": 1 - share - 0.01}
+    log_probs = ctc_frames(columns)
+    snapped = lexicon.snap(log_probs, len(log_probs), Reading("house", 0.5))
+    assert snapped.text == "house"
+    assert 0.4 < snapped.confidence < 0.6
