@@ -48,6 +48,20 @@ def test_renderer_never_draws_words_a_font_lacks(font_files: list[str], tmp_path
     assert image.dtype == np.uint8 and image.shape[0] == 32 and image.min() < 128
 
 
+def test_renderer_stretch_widens_the_word_and_keeps_its_height(font_files: list[str], tmp_path: Path) -> None:
+    def shape(stretch: tuple[float, float]) -> tuple[int, ...]:
+        options = FontRenderer.Options(
+            fonts=font_files[:1], stretch=stretch, shear=(0.0, 0.0), margin=(0.0, 0.0)
+        )
+        renderer = FontRenderer(options)
+        renderer.prepare(BuildContext(Charset(DEFAULT_CHARSET), tmp_path, 0, tmp_path), 32)
+        return renderer.render("handwriting", random.Random(3)).shape
+
+    plain, wide = shape((1.0, 1.0)), shape((2.0, 2.0))
+    assert plain[0] == wide[0] == 32
+    assert wide[1] == pytest.approx(2 * plain[1], abs=1)
+
+
 def test_missing_and_unreadable_fonts_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="font folder not found; run scripts/install-fonts.sh"):
         load_fonts([tmp_path / "nowhere"], [], "abc", 0.5)

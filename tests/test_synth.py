@@ -40,7 +40,7 @@ def test_pipeline_is_a_pure_function_of_seed_and_index(make_session: Callable[..
         assert text_a == text_b and np.array_equal(image_a, image_b)
         assert text_a in WORDS
         assert image_a.shape[0] == 32 and image_a.dtype == np.uint8
-        assert image_a.min() < 140 < image_a.max(), "ink and paper must both be present"
+        assert int(image_a.max()) - int(image_a.min()) > 40, "ink and paper must both be present"
     assert len({pipeline.sample(i)[1].tobytes() for i in range(10)}) == 10
 
 

@@ -48,6 +48,10 @@ class FontRendererOptions(PluginOptions):
     ink: tuple[int, int] = Field((0, 90), description="Ink grey level range (0 = black).")
     paper: tuple[int, int] = Field((185, 255), description="Paper grey level range (255 = white).")
     margin: Range = Field((0.0, 0.15), description="Blank margin around the word, in image heights.")
+    stretch: Range = Field(
+        (1.0, 1.5),
+        description="Horizontal scale of the whole word: real hands are often wider than their fonts.",
+    )
 
 
 class FontRenderer(Renderer[FontRendererOptions]):
@@ -157,7 +161,7 @@ class FontRenderer(Renderer[FontRendererOptions]):
         m = [rng.uniform(*o.margin) * ink_h for _ in range(4)]
         crop = mask.crop((int(left - m[0]), int(top - m[1]), int(right + m[2]) + 1, int(bottom + m[3]) + 1))
         scale = self.height / crop.height
-        width = max(1, round(crop.width * scale))
+        width = max(1, round(crop.width * scale * rng.uniform(*o.stretch)))
         small = np.asarray(crop.resize((width, self.height), Image.Resampling.BILINEAR), dtype=np.float32)
         ink = rng.uniform(*o.ink)
         paper = rng.uniform(max(o.paper[0], ink + 60), max(o.paper[1], ink + 60))
