@@ -77,6 +77,7 @@ FIELDS = [
     ("pretrain", "lr"),
     ("model", "hidden"),
     ("renderer", "letter_spacing"),
+    ("renderer", "stretch"),
     ("augmenters",),
     ("adapt", "keep_start"),
     ("evaluate", "decode", "method"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import Field
+from pydantic import Field, PositiveFloat
 
 from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
 from lfhtr.errors import DataError
@@ -48,7 +48,7 @@ class FontRendererOptions(PluginOptions):
     ink: tuple[int, int] = Field((0, 90), description="Ink grey level range (0 = black).")
     paper: tuple[int, int] = Field((185, 255), description="Paper grey level range (255 = white).")
     margin: Range = Field((0.0, 0.15), description="Blank margin around the word, in image heights.")
-    stretch: Range = Field(
+    stretch: tuple[PositiveFloat, PositiveFloat] = Field(
         (1.0, 1.5),
         description="Horizontal scale of the whole word: real hands are often wider than their fonts.",
     )
