@@ -1,6 +1,6 @@
 """Training images/s and transcription words/s of the default recogniser on this machine's CPU.
 
-Run: python bench/train_throughput.py [--threads 2] [--steps 20] [--model attention]
+Run: python bench/train_throughput.py [--threads 2] [--steps 24] [--model attention] [--warmup 20000]
 Batches are pre-rendered so the figures measure the network alone; synthesis cost is in
 synth_throughput.py, and the share it takes of a pretrain step is printed too.
 """
@@ -30,10 +30,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=24)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--model", default="crnn-ctc", help="Model kind, with its default options.")
+    parser.add_argument(
+        "--warmup", type=int, default=20000, help="Samples drawn first, as a long run has: glyph caches fill."
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     session = Session(specs.validate({"model": {"kind": args.model}}), Path.cwd() / ".bench")
     pipeline = build_pipeline(session)
+    for index in range(args.warmup):
+        pipeline.sample(2 * 10**6 + index)
     chunks = SyntheticChunks(pipeline, session.charset, args.batch_size)
     start = time.perf_counter()
     batches = [b for c in range(-(-args.steps // 8)) for b in chunks[c]][: args.steps]

@@ -1,0 +1,81 @@
+"""The built-in augmenters' fast paths do what their slower textbook versions do."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from lfhtr.builtin import augmenters as aug
+
+
+def _page(seed: int = 0, shape: tuple[int, int] = (32, 90)) -> np.ndarray:
+    """Paper with a few dark strokes, like a rendered word."""
+    gen = np.random.default_rng(seed)
+    image = np.full(shape, 220, np.uint8)
+    for _ in range(12):
+        y, x = gen.integers(4, shape[0] - 6), gen.integers(0, shape[1] - 10)
+        image[y : y + 3, x : x + 10] = gen.integers(0, 80)
+    return image
+
+
+@pytest.mark.parametrize(
+    ("thicken", "reference"), [(1.0, ImageFilter.MinFilter(3)), (0.0, ImageFilter.MaxFilter(3))]
+)
+def test_morphology_is_the_3x3_rank_filter(thicken: float, reference: ImageFilter.Filter) -> None:
+    image = _page()
+    out = aug.Morphology(aug.Morphology.Options(thicken=thicken)).apply(image, random.Random(0))
+    assert np.array_equal(out, np.asarray(Image.fromarray(image).filter(reference)))
+
+
+def test_elastic_without_strength_is_the_identity_and_with_it_a_small_warp() -> None:
+    image = _page()
+    still = aug.Elastic(aug.Elastic.Options(strength=0.0)).apply(image, random.Random(0))
+    assert np.array_equal(still, image)
+    warped = aug.Elastic(aug.Elastic.Options(strength=0.1)).apply(image, random.Random(0))
+    assert warped.shape == image.shape and warped.dtype == np.uint8
+    assert not np.array_equal(warped, image)
+    assert abs(float(warped.mean()) - float(image.mean())) < 5  # ink moves; it is not created
+
+
+def test_bilinear_sampling_reproduces_a_ramp_between_pixels() -> None:
+    ramp = np.tile(np.arange(0, 200, 10, dtype=np.uint8), (4, 1))  # 10 grey levels a pixel
+    x = np.full((4, 5), 2.5, np.float32)
+    y = np.full((4, 5), 1.25, np.float32)
+    assert np.all(aug._sample_bilinear(ramp, x, y) == 25)
+    outside = aug._sample_bilinear(ramp, np.full((1, 1), 99.0, np.float32), np.zeros((1, 1), np.float32))
+    assert outside[0, 0] == ramp[0, -1]  # the border extends outwards
+
+
+def test_noise_has_the_requested_spread_and_follows_the_seed() -> None:
+    flat = np.full((32, 200), 128, np.uint8)
+    noise = aug.Noise(aug.Noise.Options(sigma=(6.0, 6.0)))
+    out = noise.apply(flat, random.Random(1)).astype(np.float32)
+    assert abs(out.mean() - 128) < 1 and 5.4 < out.std() < 6.6
+    assert np.array_equal(noise.apply(flat, random.Random(1)), noise.apply(flat, random.Random(1)))
+    assert not np.array_equal(noise.apply(flat, random.Random(1)), noise.apply(flat, random.Random(2)))
+
+
+def test_paper_texture_darkens_smoothly_within_its_strength() -> None:
+    flat = np.full((32, 160), 200, np.uint8)
+    out = aug.PaperTexture(aug.PaperTexture.Options(strength=(0.3, 0.3))).apply(flat, random.Random(0))
+    assert out.min() >= int(200 * 0.7) - 1 and out.max() <= 200
+    assert out.std() > 2  # shaded, not a constant
+    assert np.abs(np.diff(out.astype(np.int16), axis=1)).max() <= 4  # low frequency: no speckle
+
+
+def test_blur_spreads_ink_symmetrically_and_keeps_it() -> None:
+    dot = np.full((9, 9), 200, np.uint8)
+    dot[4, 4] = 0
+    for radius in (0.5, 1.2):  # the 3 × 3 kernel and the general Gaussian
+        out = aug.Blur(aug.Blur.Options(radius=(radius, radius))).apply(dot, random.Random(0)).astype(int)
+        assert out[4, 4] > 0 and out[4, 3] == out[4, 5] == out[3, 4] == out[5, 4] < 200
+        assert abs(out.sum() - dot.astype(int).sum()) < 30
+
+
+def test_paper_level_is_the_90th_percentile() -> None:
+    for seed in range(5):
+        image = np.random.default_rng(seed).integers(0, 256, (32, 77), dtype=np.uint8)
+        assert abs(aug._paper_level(image) - np.percentile(image, 90)) <= 1

@@ -1,0 +1,89 @@
+"""The glyph atlas composes words the way the font's shaper draws them, and keeps samples pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import ImageFont
+
+from lfhtr.builtin.glyphs import GlyphAtlas, _draw, _overlap
+from lfhtr.fonts import load_fonts
+from lfhtr.session import Session
+from lfhtr.synth import build_pipeline
+from lfhtr.text.charset import DEFAULT_CHARSET
+from tests.conftest import WORDS
+from tests.test_synth import ALL_AUGMENTERS
+
+CONTEXT_PROBES = ["The", "the", "fifth", "office", "order", "most", "took"]
+
+
+def _atlases(font_files: list[str]) -> list[GlyphAtlas]:
+    fonts = load_fonts([Path(p) for p in font_files], [], DEFAULT_CHARSET, 0.5)
+    return [GlyphAtlas(ImageFont.truetype(str(f.path), 48), f.drawable) for f in fonts]
+
+
+def _shaped(atlas: GlyphAtlas, word: str) -> np.ndarray:
+    return _draw(atlas.face, word, 0)[0]
+
+
+def test_composed_words_match_the_shapers_rendering(font_files: list[str]) -> None:
+    """Pairs are checked, longer contexts are not: a word may differ a little (Kristi's "letter": 0.90)."""
+    for atlas in _atlases(font_files):
+        # both bitmaps start at the word's ink box, so they share a frame
+        overlaps = [
+            _overlap((atlas.compose(word, 0), 0, 0), (_shaped(atlas, word), 0, 0))
+            for word in WORDS + CONTEXT_PROBES
+        ]
+        assert min(overlaps) > 0.85 and np.mean(overlaps) > 0.98, f"{atlas.face.getname()}: {overlaps}"
+
+
+def test_pairs_drawn_in_context_go_to_the_shaper_as_runs(font_files: list[str]) -> None:
+    found = []
+    for atlas in _atlases(font_files):
+        for word in CONTEXT_PROBES:
+            runs = atlas.shaped_runs(word)
+            assert "".join(run for run, _ in runs) == word
+            found += [run for run, _ in runs if len(run) > 1]
+            for run, _ in runs:
+                for left, right in zip(run, run[1:]):
+                    assert atlas.kerning(left + right) is None, (
+                        "a run is cut only between independent letters"
+                    )
+    if not found:
+        pytest.skip("none of the test fonts shapes these pairs in context")
+    assert any(run in ("Th", "th") for run in found) or found
+
+
+def test_fonts_with_longer_contexts_shape_whole_words(font_files: list[str]) -> None:
+    atlases = _atlases(font_files)
+    for atlas in atlases:
+        if atlas.shapes_words:
+            assert np.array_equal(atlas.compose("letter", 1), _draw(atlas.face, "letter", 1)[0])
+    if all(a.shapes_words for a in atlases) or not any(a.shapes_words for a in atlases):
+        pytest.skip("the test fonts do not include both kinds")
+
+
+def test_letter_by_letter_words_follow_their_baselines(font_files: list[str]) -> None:
+    atlas = _atlases(font_files)[0]
+    flat = atlas.compose("men", 0, spacing=0.0, baselines=[0.0, 0.0, 0.0])
+    lowered = atlas.compose("men", 0, spacing=0.0, baselines=[0.0, 6.0, 0.0])
+    wide = atlas.compose("men", 0, spacing=10.0, baselines=[0.0, 0.0, 0.0])
+    assert flat.shape[0] < lowered.shape[0] <= flat.shape[0] + 6 and lowered.shape[1] == flat.shape[1]
+    assert wide.shape[1] == pytest.approx(flat.shape[1] + 20, abs=1)
+
+
+def test_a_sample_does_not_depend_on_what_was_drawn_before(make_session: Callable[..., Session]) -> None:
+    """The atlas fills its caches in drawing order; the images must not notice."""
+    augmenters = [{**a, "p": 1.0} for a in ALL_AUGMENTERS]
+    renderer = {"spacing_probability": 0.5}
+    fresh = build_pipeline(make_session(augmenters=augmenters, renderer=renderer))
+    used = build_pipeline(make_session(augmenters=augmenters, renderer=renderer))
+    for index in range(60):
+        used.sample(index)
+    for index in (7, 33, 59):
+        text, image = fresh.sample(index)
+        again_text, again_image = used.sample(index)
+        assert text == again_text and np.array_equal(image, again_image)
