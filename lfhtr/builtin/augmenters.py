@@ -73,6 +73,13 @@ def _tent_weights(knots: tuple[int, ...], length: int) -> np.ndarray:
     return weights
 
 
+def _knot_field(
+    values: np.ndarray, ys: tuple[int, ...], xs: tuple[int, ...], shape: tuple[int, int]
+) -> np.ndarray:
+    """A smooth field of ``shape`` from ``values`` given at the knots ``ys`` × ``xs``, bilinearly."""
+    return _tent_weights(ys, shape[0]) @ values @ _tent_weights(xs, shape[1]).T
+
+
 def _sample_bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``image`` read at float coordinates ``x``, ``y`` (overwritten), bilinearly, border extended."""
     h, w = image.shape
@@ -163,10 +170,9 @@ class Elastic(Augmenter[AugmenterOptions]):
         jitter = _uniform(rng, -amp, amp, (2, len(ys), len(xs)))
         jitter[1, [0, -1], :] = 0  # keep top and bottom rows on the border so no paper edge shows
         jitter[0, :, [0, -1]] = 0
-        rows, columns = _tent_weights(ys, h), _tent_weights(xs, w)
-        x = rows @ jitter[0] @ columns.T
+        x = _knot_field(jitter[0], ys, xs, (h, w))
         x += np.arange(w, dtype=np.float32)
-        y = rows @ jitter[1] @ columns.T
+        y = _knot_field(jitter[1], ys, xs, (h, w))
         y += np.arange(h, dtype=np.float32)[:, None]
         return _sample_bilinear(image, x, y)
 
@@ -263,7 +269,7 @@ class PaperTexture(Augmenter[AugmenterOptions]):
         cell = max(2, int(o.scale * h))
         # random levels on a grid of ``cell`` pixels, blended linearly in between: values stay in [0, 1]
         xs, ys = tuple(range(0, w + cell, cell)), tuple(range(0, h + cell, cell))
-        shade = _tent_weights(ys, h) @ _uniform(rng, 0.0, 1.0, (len(ys), len(xs))) @ _tent_weights(xs, w).T
+        shade = _knot_field(_uniform(rng, 0.0, 1.0, (len(ys), len(xs))), ys, xs, (h, w))
         shade *= -rng.uniform(*o.strength)
         shade += 1  # the factor the paper keeps
         shade *= image

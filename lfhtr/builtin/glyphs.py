@@ -98,14 +98,8 @@ class GlyphAtlas:
     def kerning(self, pair: str) -> float | None:
         """Extra advance the shaper gives this pair, or None if the font draws it in context."""
         if pair not in self._kerning:
-            first, second = self.glyph(pair[0], 0), self.glyph(pair[1], 0)
-            kern = self.face.getlength(pair) - first.advance - second.advance
-            composed = _place(
-                [
-                    (first.bitmap, first.left, first.top),
-                    (second.bitmap, round(first.advance + kern) + second.left, second.top),
-                ]
-            )
+            kern = self.face.getlength(pair) - self.glyph(pair[0], 0).advance - self.glyph(pair[1], 0).advance
+            composed = self._set([(pair[0], 0.0), (pair[1], kern)], 0, [0, 0])
             contextual = _overlap(composed, _draw(self.face, pair, 0)) < SHAPED_OVERLAP
             self._kerning[pair] = None if contextual else kern
         return self._kerning[pair]
@@ -133,8 +127,14 @@ class GlyphAtlas:
         """
         if baselines is not None:
             return self._set([(char, spacing) for char in text], stroke, [round(b) for b in baselines])[0]
-        runs = [(text, 0.0)] if self.shapes_words else self.shaped_runs(text)
-        return self._set(runs, stroke, [0] * len(runs))[0]
+        if self.shapes_words:
+            return self.glyph(text, stroke).bitmap
+        return self._set_word(text, stroke)[0]
+
+    def _set_word(self, text: str, stroke: int) -> tuple[np.ndarray, int, int]:
+        """The word set from its shaped runs, kerned: (bitmap, left, top)."""
+        runs = self.shaped_runs(text)
+        return self._set(runs, stroke, [0] * len(runs))
 
     def _set(
         self, runs: list[tuple[str, float]], stroke: int, offsets: list[int]
@@ -155,8 +155,5 @@ class GlyphAtlas:
         overlaps = []
         for word in probes:
             shaped = self.glyph(word, 0)
-            runs = self.shaped_runs(word)
-            overlaps.append(
-                _overlap(self._set(runs, 0, [0] * len(runs)), (shaped.bitmap, shaped.left, shaped.top))
-            )
+            overlaps.append(_overlap(self._set_word(word, 0), (shaped.bitmap, shaped.left, shaped.top)))
         return bool(overlaps) and sum(overlaps) / len(overlaps) < SHAPED_OVERLAP
