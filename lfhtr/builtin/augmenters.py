@@ -40,13 +40,6 @@ def _noise_bank() -> np.ndarray:
     return bank
 
 
-def _fit_height(image: Image.Image, height: int) -> Image.Image:
-    if image.height == height:
-        return image
-    width = max(1, round(image.width * height / image.height))
-    return image.resize((width, height), Image.Resampling.BILINEAR)
-
-
 def _paper_level(image: np.ndarray) -> int:
     """The 90th percentile grey level: paper, whatever share of the image the ink covers."""
     if not image.size:
