@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from lfhtr.builtin import augmenters as aug
+from lfhtr.builtin import warping
 
 
 def _page(seed: int = 0, shape: tuple[int, int] = (32, 90)) -> np.ndarray:
@@ -40,13 +41,13 @@ def test_elastic_without_strength_is_the_identity_and_with_it_a_small_warp() -> 
     assert abs(float(warped.mean()) - float(image.mean())) < 5  # ink moves; it is not created
 
 
-def test_bilinear_sampling_reproduces_a_ramp_between_pixels() -> None:
+def test_warp_reads_between_pixels_and_past_the_border() -> None:
     ramp = np.tile(np.arange(0, 200, 10, dtype=np.uint8), (4, 1))  # 10 grey levels a pixel
-    x = np.full((4, 5), 2.5, np.float32)
-    y = np.full((4, 5), 1.25, np.float32)
-    assert np.all(aug._sample_bilinear(ramp, x, y) == 25)
-    outside = aug._sample_bilinear(ramp, np.full((1, 1), 99.0, np.float32), np.zeros((1, 1), np.float32))
-    assert outside[0, 0] == ramp[0, -1]  # the border extends outwards
+    everywhere = (0, 4), (0, 5)  # knots at the output's corners: a constant field
+    between = np.array([np.full((2, 2), 2.5), np.full((2, 2), 1.25)], np.float32)
+    assert np.all(warping.warp(ramp, between, *everywhere, 5) == 25)
+    outside = np.array([np.full((2, 2), 99.0), np.zeros((2, 2))], np.float32)
+    assert np.all(warping.warp(ramp, outside, *everywhere, 5) == ramp[0, -1])  # the border extends
 
 
 def test_noise_has_the_requested_spread_and_follows_the_seed() -> None:

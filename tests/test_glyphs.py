@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import ImageFont
 
+from lfhtr.builtin import glyphs, renderer, verdicts
 from lfhtr.builtin.glyphs import GlyphAtlas, _draw, _overlap
 from lfhtr.fonts import load_fonts
 from lfhtr.session import Session
@@ -78,12 +80,44 @@ def test_letter_by_letter_words_follow_their_baselines(font_files: list[str]) ->
 def test_a_sample_does_not_depend_on_what_was_drawn_before(make_session: Callable[..., Session]) -> None:
     """The atlas fills its caches in drawing order; the images must not notice."""
     augmenters = [{**a, "p": 1.0} for a in ALL_AUGMENTERS]
-    renderer = {"spacing_probability": 0.5}
-    fresh = build_pipeline(make_session(augmenters=augmenters, renderer=renderer))
-    used = build_pipeline(make_session(augmenters=augmenters, renderer=renderer))
+    options = {"spacing_probability": 0.5}
+    fresh = build_pipeline(make_session(augmenters=augmenters, renderer=options))
+    used = build_pipeline(make_session(augmenters=augmenters, renderer=options))
     for index in range(60):
         used.sample(index)
     for index in (7, 33, 59):
         text, image = fresh.sample(index)
         again_text, again_image = used.sample(index)
         assert text == again_text and np.array_equal(image, again_image)
+
+
+def test_a_later_run_reuses_the_pair_verdicts_and_draws_the_same_images(
+    make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(renderer, "SAVE_EVERY", 10)
+    monkeypatch.setattr(verdicts, "SAVE_GROWTH", 0.0)
+    options = {"spacing_probability": 0.5}
+    first = build_pipeline(make_session(renderer=options))
+    drawn = [first.sample(index) for index in range(40)]  # the 40th render saves what the first 39 learnt
+    assert (tmp_path / "cache" / "lfhtr" / "glyph-pairs.json").is_file()
+    checks: list[object] = []
+    monkeypatch.setattr(glyphs, "_overlap", lambda *args: checks.append(args) or 1.0)
+    later = build_pipeline(make_session(renderer=options))
+    for index, (text, image) in enumerate(drawn[:39]):
+        again_text, again_image = later.sample(index)
+        assert text == again_text and np.array_equal(image, again_image)
+    assert not checks, "no pair was checked again, and no font probed again"
+
+
+def test_verdicts_of_a_changed_font_file_are_made_again(font_files: list[str], tmp_path: Path) -> None:
+    font = tmp_path / Path(font_files[0]).name
+    font.write_bytes(Path(font_files[0]).read_bytes())
+    store = verdicts.VerdictStore(tmp_path / "pairs.json")
+    store.font(font, 48).kerning["ab"] = 1.5
+    store.font(font, 48).shapes_words = False
+    store.save_if_grown()
+    assert verdicts.VerdictStore(tmp_path / "pairs.json").font(font, 48).kerning == {"ab": 1.5}
+    assert verdicts.VerdictStore(tmp_path / "pairs.json").font(font, 40).kerning == {}  # another size
+    os.utime(font, ns=(0, 0))
+    assert verdicts.VerdictStore(tmp_path / "pairs.json").font(font, 48) == verdicts.FontVerdicts()

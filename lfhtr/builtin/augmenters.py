@@ -1,8 +1,8 @@
 """Built-in augmenters: the ways a real scan differs from a clean font rendering.
 
 Each works on a uint8 array (0 = ink, 255 = paper) and keeps the height, since the model's input height
-is fixed. They lean on Pillow's C routines and small numpy fields so that augmentation stays a small
-fraction of a training step on a 2-core CPU.
+is fixed. They lean on Pillow's C routines, torch's ``grid_sample`` and small numpy fields so that
+augmentation stays a small fraction of a training step on a 2-core CPU.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 from pydantic import Field
 
+from lfhtr.builtin.warping import knot_field, warp
 from lfhtr.core.interfaces import Augmenter, AugmenterOptions
 
 Range = tuple[float, float]
@@ -46,56 +47,6 @@ def _paper_level(image: np.ndarray) -> int:
         return 255
     counts = np.bincount(image.ravel(), minlength=256).cumsum()
     return int(counts.searchsorted(0.9 * image.size))
-
-
-@functools.lru_cache(maxsize=1024)
-def _tent_weights(knots: tuple[int, ...], length: int) -> np.ndarray:
-    """(length × knots) weights that linearly interpolate values given at ``knots`` to every pixel.
-
-    Cached (read-only) because images of one height share their row weights and widths repeat.
-    """
-    points = np.array(knots, np.float32)
-    positions = np.arange(length, dtype=np.float32)
-    index = np.clip(np.searchsorted(points, positions, side="right") - 1, 0, len(knots) - 2)
-    t = (positions - points[index]) / (points[index + 1] - points[index])
-    weights = np.zeros((length, len(knots)), np.float32)
-    rows = np.arange(length)
-    weights[rows, index] = 1 - t
-    weights[rows, index + 1] = t
-    weights.flags.writeable = False
-    return weights
-
-
-def _knot_field(
-    values: np.ndarray, ys: tuple[int, ...], xs: tuple[int, ...], shape: tuple[int, int]
-) -> np.ndarray:
-    """A smooth field of ``shape`` from ``values`` given at the knots ``ys`` × ``xs``, bilinearly."""
-    return _tent_weights(ys, shape[0]) @ values @ _tent_weights(xs, shape[1]).T
-
-
-def _sample_bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``image`` read at float coordinates ``x``, ``y`` (overwritten), bilinearly, border extended."""
-    h, w = image.shape
-    padded = np.empty((h + 1, w + 1), np.float32)
-    padded[:h, :w] = image
-    padded[h, :w] = image[-1]
-    padded[:, w] = padded[:, w - 1]
-    flat = padded.ravel()
-    for coordinate, limit in ((x, w - 1), (y, h - 1)):
-        np.maximum(coordinate, 0, out=coordinate)
-        np.minimum(coordinate, limit, out=coordinate)
-    x0, y0 = x.astype(np.int32), y.astype(np.int32)
-    x -= x0
-    y -= y0
-    index = y0 * (w + 1)
-    index += x0
-    top, top_right = flat.take(index), flat.take(index + 1)
-    bottom, bottom_right = flat.take(index + (w + 1)), flat.take(index + (w + 2))
-    top += x * (top_right - top)
-    bottom += x * (bottom_right - bottom)
-    top += y * (bottom - top)
-    top += 0.5
-    return top.astype(np.uint8)
 
 
 class Affine(Augmenter[AugmenterOptions]):
@@ -163,11 +114,9 @@ class Elastic(Augmenter[AugmenterOptions]):
         jitter = _uniform(rng, -amp, amp, (2, len(ys), len(xs)))
         jitter[1, [0, -1], :] = 0  # keep top and bottom rows on the border so no paper edge shows
         jitter[0, :, [0, -1]] = 0
-        x = _knot_field(jitter[0], ys, xs, (h, w))
-        x += np.arange(w, dtype=np.float32)
-        y = _knot_field(jitter[1], ys, xs, (h, w))
-        y += np.arange(h, dtype=np.float32)[:, None]
-        return _sample_bilinear(image, x, y)
+        jitter[0] += np.array(xs, np.float32)  # each knot reads its own point, moved
+        jitter[1] += np.array(ys, np.float32)[:, None]
+        return warp(image, jitter, ys, xs, w)
 
 
 class Blur(Augmenter[AugmenterOptions]):
@@ -244,7 +193,7 @@ class Contrast(Augmenter[AugmenterOptions]):
         span = rng.uniform(*o.span) * 255
         low = rng.uniform(0, 255 - span)
         lut = (np.linspace(0, 1, 256) ** rng.uniform(*o.gamma)) * span + low
-        return lut.astype(np.uint8)[image]
+        return lut.astype(np.uint8).take(image)  # take: 1.5-2x faster than indexing
 
 
 class PaperTexture(Augmenter[AugmenterOptions]):
@@ -262,7 +211,7 @@ class PaperTexture(Augmenter[AugmenterOptions]):
         cell = max(2, int(o.scale * h))
         # random levels on a grid of ``cell`` pixels, blended linearly in between: values stay in [0, 1]
         xs, ys = tuple(range(0, w + cell, cell)), tuple(range(0, h + cell, cell))
-        shade = _knot_field(_uniform(rng, 0.0, 1.0, (len(ys), len(xs))), ys, xs, (h, w))
+        shade = knot_field(_uniform(rng, 0.0, 1.0, (len(ys), len(xs))), ys, xs, (h, w))
         shade *= -rng.uniform(*o.strength)
         shade += 1  # the factor the paper keeps
         shade *= image

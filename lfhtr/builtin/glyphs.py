@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from lfhtr.builtin.verdicts import FontVerdicts
+
 SHAPED_OVERLAP = 0.95
 """A pair whose composed ink overlaps the shaped pair's ink less than this (intersection over union)
 is drawn differently in context. Of 11,858 frequent English pairs in the 77 default fonts, 97.5 %
@@ -76,13 +78,20 @@ def _overlap(a: tuple[np.ndarray, int, int], b: tuple[np.ndarray, int, int]) -> 
 class GlyphAtlas:
     """One font face's glyphs, pair kerning and contextual pairs, filled lazily as words need them."""
 
-    def __init__(self, face: ImageFont.FreeTypeFont, drawable: frozenset[str]) -> None:
+    def __init__(
+        self, face: ImageFont.FreeTypeFont, drawable: frozenset[str], verdicts: FontVerdicts | None = None
+    ) -> None:
         self.face = face
         self._glyphs: dict[tuple[str, int], Glyph] = {}
         self._runs: dict[tuple[str, int], Glyph] = {}  # shaped letter runs such as "fi": bounded
-        self._kerning: dict[str, float | None] = {}  # None: the pair is shaped in context
-        # contexts beyond pairs (Caveat cycles its letter forms): whole words go to the shaper
-        self.shapes_words = self._reaches_beyond_pairs([w for w in PROBE_WORDS if set(w) <= drawable])
+        # decisions that depend on the font alone; filled in place, so a store can keep them for next time
+        self.verdicts = verdicts if verdicts is not None else FontVerdicts()
+        self._kerning = self.verdicts.kerning  # None: the pair is shaped in context
+        if self.verdicts.shapes_words is None:
+            # contexts beyond pairs (Caveat cycles its letter forms): whole words go to the shaper
+            probes = [w for w in PROBE_WORDS if set(w) <= drawable]
+            self.verdicts.shapes_words = self._reaches_beyond_pairs(probes)
+        self.shapes_words = self.verdicts.shapes_words
 
     def glyph(self, text: str, stroke: int) -> Glyph:
         """A letter, or a run of letters the font shapes together, as a bitmap with its metrics."""

@@ -3,7 +3,8 @@
 Rendering happens at ``render_scale`` × the target height and is then downsampled, which gives the soft
 anti-aliased strokes of a scanned page instead of FreeType's crisp hinting at tiny sizes. Words are
 composed from each font's cached glyphs (``glyphs.GlyphAtlas``), which keeps FreeType out of the
-per-sample cost once a font's letters and letter pairs have been seen.
+per-sample cost once a font's letters and letter pairs have been seen; how each font draws its pairs is
+also kept on disk (``verdicts.VerdictStore``), so that later runs start where this one ended.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from PIL import Image, ImageFont
 from pydantic import Field, PositiveFloat
 
 from lfhtr.builtin.glyphs import GlyphAtlas
+from lfhtr.builtin.verdicts import VerdictStore
 from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
 from lfhtr.errors import DataError
-from lfhtr.fonts import Font, default_font_dir, load_fonts
+from lfhtr.fonts import Font, cache_dir, default_font_dir, load_fonts
 
 Range = tuple[float, float]
+
+SAVE_EVERY = 1000
+"""Renders between checks whether the fonts' pair verdicts have grown enough to be saved."""
 
 UNFIT_FONTS = ("femkeklaver*", "Joscelyn*")
 """Default-set fonts that pass the coverage checks but would teach wrong labels, found by looking at
@@ -73,6 +78,8 @@ class FontRenderer(Renderer[FontRendererOptions]):
         self.height = height
         self.size = max(8, round(height * o.render_scale))
         self._atlases: dict[Path, GlyphAtlas] = {}
+        self._verdicts = VerdictStore(cache_dir() / "glyph-pairs.json")
+        self._renders = 0
         self._by_text: dict[str, list[Font]] = {}
         # bit i of a character's mask: font i draws it; a word's fonts are the AND over its characters
         self._masks: dict[str, int] = {}
@@ -84,7 +91,9 @@ class FontRenderer(Renderer[FontRendererOptions]):
         atlas = self._atlases.get(font.path)
         if atlas is None:
             atlas = self._atlases[font.path] = GlyphAtlas(
-                ImageFont.truetype(str(font.path), self.size), font.drawable
+                ImageFont.truetype(str(font.path), self.size),
+                font.drawable,
+                self._verdicts.font(font.path, self.size),
             )
         return atlas
 
@@ -107,7 +116,14 @@ class FontRenderer(Renderer[FontRendererOptions]):
         candidates = self.fonts_for(text)
         if not candidates:
             raise DataError(f"no usable font draws every character of {text!r}")
+        self._renders += 1
+        if self._renders % SAVE_EVERY == 0:
+            self.save_verdicts()
         return self.render_with(rng.choice(candidates), text, rng)
+
+    def save_verdicts(self) -> None:
+        """Keep the fonts' pair verdicts for later runs (done every ``SAVE_EVERY`` renders by itself)."""
+        self._verdicts.save_if_grown()
 
     def render_with(self, font: Font, text: str, rng: random.Random) -> np.ndarray:
         o = self.options
@@ -139,7 +155,7 @@ class FontRenderer(Renderer[FontRendererOptions]):
         ink = rng.uniform(*o.ink)
         paper = rng.uniform(max(o.paper[0], ink + 60), max(o.paper[1], ink + 60))
         levels = np.clip(paper - np.arange(256, dtype=np.float32) * ((paper - ink) / 255.0), 0, 255)
-        return levels.astype(np.uint8)[np.asarray(small)]
+        return levels.astype(np.uint8).take(np.asarray(small))
 
 
 def _slant(mask: Image.Image, shear: float) -> Image.Image:

@@ -12,6 +12,7 @@ import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
 
+import torch
 from PIL import Image
 
 from lfhtr.atomic import atomic_write
@@ -43,6 +44,7 @@ def write_shard(pipeline: SynthPipeline, folder: Path, start: int, stop: int) ->
 
 def _init_worker(session: Session) -> None:
     global _worker_pipeline
+    torch.set_num_threads(1)  # the augmenters' torch kernels: one core per worker process
     _worker_pipeline = build_pipeline(session)
 
 
