@@ -7,9 +7,7 @@ Results are cached per file (keyed by size and mtime) because this check is the 
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +16,8 @@ import numpy as np
 from fontTools.ttLib import TTFont, TTLibError
 from PIL import Image, ImageFont
 
-from lfhtr.atomic import atomic_write
 from lfhtr.errors import DataError
+from lfhtr.jsoncache import load_entries, save_entries
 
 FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}
 _PROBE_SIZE = 32
@@ -122,10 +120,7 @@ class FontCache:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or cache_dir() / "font-coverage.json"
-        try:
-            self._entries: dict[str, dict[str, object]] = json.loads(self.path.read_text("utf-8"))
-        except (OSError, ValueError):
-            self._entries = {}
+        self._entries = load_entries(self.path)
         self._dirty = False
 
     def drawable(self, path: Path, chars: str) -> frozenset[str]:
@@ -144,9 +139,7 @@ class FontCache:
 
     def save(self) -> None:
         if self._dirty:
-            # a read-only cache folder only costs start-up time next run
-            with contextlib.suppress(DataError):
-                atomic_write(self.path, json.dumps(self._entries, ensure_ascii=False, indent=0))
+            save_entries(self.path, self._entries)
             self._dirty = False
 
 

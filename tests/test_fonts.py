@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -89,3 +90,19 @@ def test_fonts_drawing_lowercase_as_capitals_lose_their_lowercase(
     assert caps.covers("ORDERS") and not caps.covers("Orders")
     [original] = load_fonts([Path(font_files[0])], [], DEFAULT_CHARSET, min_coverage=0.0)
     assert original.covers("Orders")
+
+
+@pytest.mark.parametrize("content", ["[]", '{"x": 5, "y": [1]}', "{not json", ""])
+def test_caches_of_the_wrong_shape_are_ignored_not_fatal(
+    content: str, font_files: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hand-edited or foreign cache file costs the work again, never the run."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "lfhtr").mkdir()
+    for name in ("font-coverage.json", "glyph-pairs.json"):
+        (tmp_path / "lfhtr" / name).write_text(content, encoding="utf-8")
+    renderer = FontRenderer(FontRenderer.Options(fonts=font_files))
+    renderer.prepare(BuildContext(Charset(DEFAULT_CHARSET), tmp_path, 0), 32)
+    assert renderer.render("hello", random.Random(0)).shape[0] == 32
+    renderer.save_verdicts()
+    assert json.loads((tmp_path / "lfhtr" / "glyph-pairs.json").read_text("utf-8"))  # rewritten, valid

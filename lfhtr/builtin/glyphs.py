@@ -87,11 +87,14 @@ class GlyphAtlas:
         # decisions that depend on the font alone; filled in place, so a store can keep them for next time
         self.verdicts = verdicts if verdicts is not None else FontVerdicts()
         self._kerning = self.verdicts.kerning  # None: the pair is shaped in context
-        if self.verdicts.shapes_words is None:
-            # contexts beyond pairs (Caveat cycles its letter forms): whole words go to the shaper
+        if self.verdicts.shapes_words is None:  # Caveat, say, cycles its letter forms
             probes = [w for w in PROBE_WORDS if set(w) <= drawable]
             self.verdicts.shapes_words = self._reaches_beyond_pairs(probes)
-        self.shapes_words = self.verdicts.shapes_words
+
+    @property
+    def shapes_words(self) -> bool:
+        """Whether the font's contexts reach beyond letter pairs, so whole words go to the shaper."""
+        return bool(self.verdicts.shapes_words)
 
     def glyph(self, text: str, stroke: int) -> Glyph:
         """A letter, or a run of letters the font shapes together, as a bitmap with its metrics."""

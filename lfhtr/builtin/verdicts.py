@@ -9,16 +9,13 @@ draws byte-identical images to one that works them out again.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import PIL
 from PIL import features
 
-from lfhtr.atomic import atomic_write
-from lfhtr.errors import DataError
+from lfhtr.jsoncache import load_entries, save_entries
 
 VERDICTS_VERSION = 1
 """Bump when the pair check or the probe words change, so that stored decisions are made again."""
@@ -48,15 +45,8 @@ class VerdictStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fonts: dict[str, tuple[str, FontVerdicts]] = {}  # key → (stamp, verdicts)
-        self._stored = self._read()
+        self._stored = load_entries(path)
         self._saved_count = 0
-
-    def _read(self) -> dict[str, dict]:
-        try:
-            stored = json.loads(self.path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}  # none yet, or unreadable: it is only a cache
-        return stored if isinstance(stored, dict) else {}
 
     def font(self, font: Path, size: int) -> FontVerdicts:
         """The verdicts for ``font`` at ``size``: those stored if still valid, else an empty set to fill."""
@@ -74,7 +64,7 @@ class VerdictStore:
         count = sum(len(v.kerning) for _, v in self._fonts.values())
         if count <= self._saved_count * (1 + SAVE_GROWTH):
             return
-        merged = self._read()
+        merged = load_entries(self.path)
         for key, (stamp, verdicts) in self._fonts.items():
             entry = merged.get(key, {})
             kerning = entry.get("kerning", {}) if entry.get("stamp") == stamp else {}
@@ -83,6 +73,5 @@ class VerdictStore:
                 "shapes_words": verdicts.shapes_words,
                 "kerning": {**kerning, **verdicts.kerning},
             }
-        with contextlib.suppress(DataError):  # a read-only cache folder only costs time next run
-            atomic_write(self.path, json.dumps(merged, ensure_ascii=False, separators=(",", ":")))
+        save_entries(self.path, merged)
         self._saved_count = count
