@@ -67,6 +67,38 @@ def test_paper_texture_darkens_smoothly_within_its_strength() -> None:
     assert np.abs(np.diff(out.astype(np.int16), axis=1)).max() <= 4  # low frequency: no speckle
 
 
+def test_affine_keeps_pixel_centres_and_fills_with_paper() -> None:
+    image = _page()
+    h, w = image.shape
+
+    def affine(stretch: float, rotate: float) -> np.ndarray:
+        options = aug.Affine.Options(stretch=(stretch, stretch), shear=0.0, rotate=rotate)
+        return aug.Affine(options).apply(image, random.Random(0))
+
+    assert np.array_equal(affine(1.0, 0.0), image)
+    wide = affine(2.0, 0.0)
+    reference = np.asarray(Image.fromarray(image).resize((2 * w, h), Image.Resampling.BILINEAR))
+    assert wide.shape == (h, 2 * w)
+    assert np.abs(wide[:, 1:-1].astype(int) - reference[:, 1:-1]).max() <= 1  # same half-pixel convention
+    tilted = affine(1.0, 20.0)
+    assert tilted.shape[0] == h  # scaled back to the input height
+    assert abs(int(tilted[0, 0]) - 220) <= 1 and abs(int(tilted[-1, -1]) - 220) <= 1  # paper, not black
+
+
+def test_blur_is_pillows_3x3_gaussian_kernel_and_blurs_the_border_too() -> None:
+    image = _page()
+    for radius in (0.3, 0.55, 0.8):
+        out = aug.Blur(aug.Blur.Options(radius=(radius, radius))).apply(image, random.Random(0))
+        taps = (float(np.exp(-0.5 / radius**2)), 1.0, float(np.exp(-0.5 / radius**2)))
+        kernel = ImageFilter.Kernel((3, 3), [a * b for a in taps for b in taps], sum(taps) ** 2)
+        reference = np.asarray(Image.fromarray(image).filter(kernel))
+        assert np.abs(out[1:-1, 1:-1].astype(int) - reference[1:-1, 1:-1]).max() <= 1
+    edge = np.full((8, 8), 200, np.uint8)
+    edge[:, 0] = 0  # Pillow's 3 × 3 filter would leave this column as it is
+    out = aug.Blur(aug.Blur.Options(radius=(0.8, 0.8))).apply(edge, random.Random(0))
+    assert 0 < out[4, 0] < 200 and out[4, 1] < 200
+
+
 def test_blur_spreads_ink_symmetrically_and_keeps_it() -> None:
     dot = np.full((9, 9), 200, np.uint8)
     dot[4, 4] = 0
@@ -80,3 +112,4 @@ def test_paper_level_is_the_90th_percentile() -> None:
     for seed in range(5):
         image = np.random.default_rng(seed).integers(0, 256, (32, 77), dtype=np.uint8)
         assert abs(aug._paper_level(image) - np.percentile(image, 90)) <= 1
+        assert aug._paper_level(image[:, ::2]) == aug._paper_level(np.ascontiguousarray(image[:, ::2]))

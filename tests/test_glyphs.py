@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from lfhtr.builtin import glyphs, renderer, verdicts
 from lfhtr.builtin.glyphs import GlyphAtlas, _draw, _overlap
@@ -29,6 +29,20 @@ def _atlases(font_files: list[str]) -> list[GlyphAtlas]:
 
 def _shaped(atlas: GlyphAtlas, word: str) -> np.ndarray:
     return _draw(atlas.face, word, 0)[0]
+
+
+def test_drawing_is_what_imagedraw_draws_on_a_blank_canvas(font_files: list[str]) -> None:
+    """The atlas reads FreeType's mask directly; these are the bytes ImageDraw.text would have drawn."""
+    for path in font_files:
+        face = ImageFont.truetype(path, 48)
+        for text, stroke in [("a", 0), ("fi", 0), ("Th", 1), ("order", 2), ("g,", 1), ("-", 0)]:
+            left, top, right, bottom = (int(v) for v in face.getbbox(text, anchor="ls", stroke_width=stroke))
+            canvas = Image.new("L", (right - left, bottom - top), 0)
+            ImageDraw.Draw(canvas).text(
+                (-left, -top), text, font=face, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255
+            )
+            bitmap, x, y = _draw(face, text, stroke)
+            assert (x, y) == (left, top) and np.array_equal(bitmap, np.asarray(canvas)), (path, text, stroke)
 
 
 def test_composed_words_match_the_shapers_rendering(font_files: list[str]) -> None:
