@@ -2,6 +2,8 @@
 
 Run: python bench/synth_throughput.py [--height 32] [--count 10000] [--warmup 60000]
 One process, one thread, so the figures are per core; the machine is printed with the numbers.
+Samples are drawn as pretraining draws them: 256 at a time (8 batches of 32), each stage of the
+pipeline over the whole chunk before the next.
 
 The renderer caches glyph bitmaps and letter-pair checks per font as words need them, so a fresh
 process is slower until the pairs of its corpus have been seen. ``cold`` is the first ``--count``
@@ -30,12 +32,16 @@ from lfhtr.core import spec as specs
 from lfhtr.fonts import cache_dir
 from lfhtr.session import Session
 from lfhtr.synth import SynthPipeline, build_pipeline
+from lfhtr.train.synthetic import CHUNK
+
+DRAWN_AT_ONCE = CHUNK * specs.PretrainSettings().batch_size
 
 
 def _rate(pipeline: SynthPipeline, start: int, count: int, augment: bool) -> float:
+    """Samples drawn as pretraining draws them: a chunk of batches at a time, a stage at a time."""
     began = time.perf_counter()
-    for index in range(start, start + count):
-        pipeline.sample(index, augment=augment)
+    for first in range(start, start + count, DRAWN_AT_ONCE):
+        pipeline.samples(range(first, min(first + DRAWN_AT_ONCE, start + count)), augment=augment)
     return round(count / (time.perf_counter() - began), 1)
 
 

@@ -1,6 +1,7 @@
 """Training images/s and transcription words/s of the default recogniser on this machine's CPU.
 
 Run: python bench/train_throughput.py [--threads 2] [--steps 24] [--model attention] [--warmup 20000]
+                                     [--height 32]
 Batches are pre-rendered so the figures measure the network alone; synthesis cost is in
 synth_throughput.py, and the share it takes of a pretrain step is printed too.
 """
@@ -30,12 +31,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=24)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--model", default="crnn-ctc", help="Model kind, with its default options.")
+    parser.add_argument("--height", type=int, default=32, help="Input height: the spec's `height`.")
     parser.add_argument(
         "--warmup", type=int, default=20000, help="Samples drawn first, as a long run has: glyph caches fill."
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    session = Session(specs.validate({"model": {"kind": args.model}}), Path.cwd() / ".bench")
+    spec = specs.validate({"model": {"kind": args.model}, "height": args.height})
+    session = Session(spec, Path.cwd() / ".bench")
     pipeline = build_pipeline(session)
     for index in range(args.warmup):
         pipeline.sample(2 * 10**6 + index)
@@ -61,6 +64,7 @@ def main() -> None:
             {
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
                 "threads": args.threads,
+                "height": args.height,
                 "model": args.model,
                 "parameters_m": round(sum(p.numel() for p in recognizer.net.parameters()) / 1e6, 2),
                 "train_images_per_s": round(count / train_s, 1),

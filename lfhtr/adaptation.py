@@ -160,8 +160,7 @@ class AdaptRun:
                     rng = random.Random(self.seed * 1_000_003 + draw)
                     images, texts = real_part(rng, o.batch_size - synthetic)
                     base = self.synthetic_base + draw * o.batch_size
-                    for j in range(o.batch_size - len(images)):
-                        text, image = self.pipeline.sample(base + j)
+                    for text, image in self.pipeline.samples(range(base, base + o.batch_size - len(images))):
                         images.append(image)
                         texts.append(text)
                     loss = self.trainer.train_step(collate(images, texts, self.charset), self.model)

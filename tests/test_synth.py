@@ -44,6 +44,16 @@ def test_pipeline_is_a_pure_function_of_seed_and_index(make_session: Callable[..
     assert len({pipeline.sample(i)[1].tobytes() for i in range(10)}) == 10
 
 
+def test_a_sample_drawn_in_a_batch_is_the_sample_drawn_alone(make_session: Callable[..., Session]) -> None:
+    """Batches run a stage at a time over all their samples; each sample's stream must not notice."""
+    pipeline = build_pipeline(make_session(augmenters=[{**a, "p": 0.5} for a in ALL_AUGMENTERS]))
+    batch = pipeline.samples(range(40, 80))
+    alone = [pipeline.sample(index) for index in range(40, 80)]
+    assert [text for text, _ in batch] == [text for text, _ in alone]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(batch, alone, strict=True))
+    assert len({image.tobytes() for _, image in batch}) == 40
+
+
 def test_synth_writes_identical_output_for_a_seed_and_resumes(make_session: Callable[..., Session]) -> None:
     session = make_session(synth={"count": 300})
     folder = synth.run(session)

@@ -64,7 +64,9 @@ def run(session: Session, output: Path, checkpoint: str | None = None) -> Path:
 
 def _check_batch(session: Session, recognizer: Recognizer) -> Batch:
     pipeline = build_pipeline(session)
-    samples = [pipeline.sample(STREAMS["validation"] + i, augment=False) for i in range(CHECK_SAMPLES)]
+    samples = pipeline.samples(
+        range(STREAMS["validation"], STREAMS["validation"] + CHECK_SAMPLES), augment=False
+    )
     return collate([img for _, img in samples], [t for t, _ in samples], recognizer.charset)
 
 

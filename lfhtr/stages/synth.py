@@ -33,8 +33,8 @@ def _png(image_array: object) -> bytes:
 
 def write_shard(pipeline: SynthPipeline, folder: Path, start: int, stop: int) -> int:
     rows = []
-    for index in range(start, stop):
-        text, image = pipeline.sample(STREAMS["synth"] + index)
+    stream = STREAMS["synth"]
+    for index, (text, image) in enumerate(pipeline.samples(range(stream + start, stream + stop)), start):
         name = f"{index:07d}.png"
         atomic_write(folder / name, _png(image))
         rows.append(f"{name}\t{text}\n")

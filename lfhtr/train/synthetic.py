@@ -37,7 +37,7 @@ class SyntheticChunks(Dataset[list[Batch]]):
     def __getitem__(self, chunk: int) -> list[Batch]:
         per_chunk = CHUNK * self.batch_size
         base = (chunk * self.world + self.rank) * per_chunk
-        samples = [self.pipeline.sample(base + i) for i in range(per_chunk)]
+        samples = self.pipeline.samples(range(base, base + per_chunk))
         rng = random.Random(self.pipeline.seed * 7919 + chunk * self.world + self.rank)
         groups = width_batches([img.shape[1] for _, img in samples], self.batch_size, rng)
         return [collate([samples[i][1] for i in g], [samples[i][0] for i in g], self.charset) for g in groups]
@@ -65,5 +65,5 @@ def _quiet_worker(_: int) -> None:
 
 
 def validation_set(pipeline: SynthPipeline, size: int) -> tuple[list, list[str]]:
-    samples = [pipeline.sample(STREAMS["validation"] + i) for i in range(size)]
+    samples = pipeline.samples(range(STREAMS["validation"], STREAMS["validation"] + size))
     return [img for _, img in samples], [text for text, _ in samples]
