@@ -47,7 +47,7 @@ def _rate(pipeline: SynthPipeline, start: int, count: int, augment: bool) -> flo
 
 def _augmenter_costs(pipeline: SynthPipeline, start: int, count: int) -> dict[str, float]:
     """Microseconds per application of each augmenter, on rendered samples of this spec."""
-    images = [pipeline.sample(index, augment=False)[1] for index in range(start, start + count)]
+    images = [image for _, image in pipeline.samples(range(start, start + count), augment=False)]
     costs = {}
     for augmenter in pipeline.augmenters:
         rng = random.Random(0)

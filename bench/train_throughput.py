@@ -53,7 +53,7 @@ def main() -> None:
     for batch in batches:
         trainer.train_step(batch)
     train_s = time.perf_counter() - start
-    images = [img for _ in range(4) for img in (pipeline.sample(10**6 + i)[1] for i in range(64))]
+    images = [image for _, image in pipeline.samples(range(10**6, 10**6 + 64))] * 4
     recognizer.read(images[:64])
     start = time.perf_counter()
     recognizer.read(images, batch_size=64)
