@@ -28,11 +28,11 @@ from pathlib import Path
 
 import torch
 
+from lfhtr.builtin.fonts import cache_dir
 from lfhtr.core import spec as specs
-from lfhtr.fonts import cache_dir
+from lfhtr.pipeline import SynthPipeline, build_pipeline
 from lfhtr.session import Session
-from lfhtr.synth import SynthPipeline, build_pipeline
-from lfhtr.train.synthetic import CHUNK
+from lfhtr.train.feed import CHUNK
 
 DRAWN_AT_ONCE = CHUNK * specs.PretrainSettings().batch_size
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import torch
 
 from lfhtr.core import spec as specs
+from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
-from lfhtr.synth import build_pipeline
+from lfhtr.train.feed import SyntheticChunks
 from lfhtr.train.recognizer import Recognizer
-from lfhtr.train.synthetic import SyntheticChunks
 from lfhtr.train.trainer import Schedule, Trainer
 
 
@@ -46,7 +46,7 @@ def main() -> None:
     start = time.perf_counter()
     batches = [b for c in range(-(-args.steps // 8)) for b in chunks[c]][: args.steps]
     render_s = time.perf_counter() - start
-    recognizer = Recognizer.build(session.spec.model.model_dump(), session.charset, session.spec.height)
+    recognizer = Recognizer(session.build("model", session.spec.model), session.charset, session.spec.height)
     trainer = Trainer(recognizer, Schedule(args.steps + 2, 1e-3), torch.device("cpu"), amp=False)
     trainer.train_step(batches[0])
     start = time.perf_counter()

@@ -140,7 +140,7 @@ def fonts(
     """Fonts found for the session, with what each cannot draw."""
     if ctx.invoked_subcommand:
         return
-    from lfhtr.fontreport import coverage_table
+    from lfhtr.builtin.fontreport import coverage_table
 
     out.print(coverage_table(spec))
 
@@ -152,7 +152,7 @@ def fonts_preview(
     spec: Annotated[Path | None, typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
 ) -> None:
     """A PNG grid of every usable font writing one word."""
-    from lfhtr.fontreport import preview
+    from lfhtr.builtin.fontreport import preview
 
     count = preview(spec, text, output)
     out.print(f"wrote {output} ({count} fonts)")

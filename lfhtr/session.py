@@ -9,7 +9,7 @@ from typing import Any
 
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
-from lfhtr.core.interfaces import BuildContext, Plugin
+from lfhtr.core.interfaces import BuildContext
 from lfhtr.errors import SpecError
 from lfhtr.text.charset import Charset
 
@@ -44,8 +44,18 @@ class Session:
 
     def build(self, family: str, component: Any) -> Any:
         """Instantiate the plugin a spec component names, with its options re-validated by the plugin."""
-        cls: type[Plugin] = plugins.load(family, component.kind)
-        return cls(cls.Options.model_validate(component.model_dump(exclude={"kind"})))
+        return plugins.build(family, component.kind, component.model_dump(exclude={"kind"}))
+
+    def provenance(self) -> dict[str, str]:
+        """Which plugin, from which distribution and version, fills each slot of the spec."""
+        found: dict[str, str] = {}
+        for slot, (family, _default, many) in specs.SLOTS.items():
+            components = getattr(self.spec, slot)
+            for index, component in enumerate(components if many else [components]):
+                where = f"{slot}[{index}]" if many else slot
+                origin = plugins.info(family, component.kind).origin
+                found[where] = f"{component.kind} ({origin})"
+        return found
 
     def spec_hash(self) -> str:
         import hashlib

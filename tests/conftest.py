@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from lfhtr.builtin.fonts import FONT_SUFFIXES, default_font_dir
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
-from lfhtr.fonts import FONT_SUFFIXES, default_font_dir
 from lfhtr.session import Session
 
 FIXTURES = Path(__file__).parent / "fixtures"

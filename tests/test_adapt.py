@@ -10,13 +10,13 @@ import pytest
 import torch
 from PIL import Image
 
+from lfhtr.core.interfaces import Reading
 from lfhtr.errors import LfhtrError
+from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import adapt, pretrain
-from lfhtr.synth import build_pipeline
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint, pseudolabels
-from lfhtr.train.decoding import Reading
 from lfhtr.train.trainer import Trainer
 from tests.conftest import tiny_spec_data
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from PIL import Image
 
+from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
-from lfhtr.synth import build_pipeline
 from lfhtr.train import checkpoint, runlog
-from lfhtr.train.synthetic import SyntheticChunks
+from lfhtr.train.feed import SyntheticChunks
 
 
 def _torchrun(session: Session, *args: str) -> subprocess.CompletedProcess[str]:

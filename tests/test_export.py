@@ -12,9 +12,9 @@ import torch
 from typer.testing import CliRunner
 
 from lfhtr.cli import app
+from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import export, pretrain
-from lfhtr.synth import build_pipeline
 from lfhtr.train.batching import collate
 from lfhtr.train.recognizer import Recognizer
 

@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 
 from lfhtr.cli import app
 from lfhtr.errors import DataError
+from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import adapt, pretrain, synth
-from lfhtr.synth import build_pipeline
 from lfhtr.train import checkpoint
 
 TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}

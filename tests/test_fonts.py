@@ -11,10 +11,10 @@ import pytest
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from lfhtr.builtin.fonts import load_fonts
 from lfhtr.builtin.renderer import FontRenderer
 from lfhtr.core.interfaces import BuildContext
 from lfhtr.errors import DataError
-from lfhtr.fonts import load_fonts
 from lfhtr.text.charset import DEFAULT_CHARSET, Charset
 
 

@@ -11,10 +11,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from lfhtr.builtin import glyphs, renderer, verdicts
+from lfhtr.builtin.fonts import load_fonts
 from lfhtr.builtin.glyphs import GlyphAtlas, _draw, _overlap
-from lfhtr.fonts import load_fonts
+from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
-from lfhtr.synth import build_pipeline
 from lfhtr.text.charset import DEFAULT_CHARSET
 from tests.conftest import WORDS
 from tests.test_synth import ALL_AUGMENTERS

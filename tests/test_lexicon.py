@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lfhtr.core.interfaces import Reading
 from lfhtr.text.charset import DEFAULT_CHARSET, Charset
-from lfhtr.train.decoding import Reading
 from lfhtr.train.lexicon import Lexicon
 
 CHARSET = Charset(DEFAULT_CHARSET)

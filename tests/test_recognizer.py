@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from lfhtr.cli import app
 from lfhtr.errors import CheckpointError, DataError, LfhtrError
 from lfhtr.imaging.folder import load_folder
+from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import evaluate, pretrain, transcribe
-from lfhtr.synth import build_pipeline
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint
 from lfhtr.train.batching import collate
@@ -68,7 +68,7 @@ def test_tiny_model_overfits_a_handful_of_words(make_session: Callable[..., Sess
     images, texts = [img for _, img in samples], [text for text, _ in samples]
     batch = collate(images, texts, session.charset)
     torch.manual_seed(0)
-    recognizer = Recognizer.build(session.spec.model.model_dump(), session.charset, session.spec.height)
+    recognizer = Recognizer(session.build("model", session.spec.model), session.charset, session.spec.height)
     trainer = Trainer(recognizer, Schedule(steps=10**6, lr=3e-3, warmup=0.0), torch.device("cpu"), amp=False)
     readings: list[str] = []
     for step in range(1, 1001):  # measured: exact recall after 300-425 steps (CTC), 150 (attention)

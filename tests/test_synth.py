@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import synth
-from lfhtr.synth import build_pipeline
 from tests.conftest import WORDS
 
 ALL_AUGMENTERS = [

@@ -13,22 +13,13 @@ import math
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field
 from torch import nn
 
-from lfhtr.builtin.models import CrnnNet, CrnnOptions
-from lfhtr.core.interfaces import ModelArchitecture
-from lfhtr.core.network import RecognitionNet, ctc_loss
+from lfhtr.builtin.crnn import CrnnNet
+from lfhtr.builtin.models import AttentionOptions
+from lfhtr.core.network import ctc_loss
 
 END = 0  # the decoder's end token reuses CTC's blank id, so both heads share the charset's ids
-
-
-class AttentionOptions(CrnnOptions):
-    attention: int = Field(128, ge=8, description="Size of the additive attention's hidden layer.")
-    ctc_weight: float = Field(
-        0.3, ge=0, le=1, description="Weight of the CTC loss beside the decoder's cross-entropy."
-    )
-    max_length: int = Field(48, ge=1, description="Longest reading the decoder may emit.")
 
 
 class AttentionDecoder(nn.Module):
@@ -132,11 +123,3 @@ class AttentionNet(CrnnNet):
             if all(done):
                 break
         return [(ids, math.exp(total / (len(ids) + 1))) for ids, total in zip(labels, log_likelihood)]
-
-
-class Attention(ModelArchitecture[AttentionOptions]):
-    Options = AttentionOptions
-    options: AttentionOptions
-
-    def build(self, num_classes: int, height: int) -> RecognitionNet:
-        return AttentionNet(num_classes, height, self.options)

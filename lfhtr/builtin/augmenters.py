@@ -35,8 +35,8 @@ NOISE_BANK_SIZE = 1 << 20
 def _noise_bank() -> np.ndarray:
     """A fixed megasample of standard normal values, drawn once.
 
-    Drawing Gaussian noise costs 15 ns a pixel, most of a noise application; a window at a random
-    offset of this bank, with a random sign, is as Gaussian per pixel and costs a slice.
+    Drawing Gaussian noise is most of a noise application's cost; a window at a random offset of this
+    bank, with a random sign, is as Gaussian per pixel and costs a slice.
     """
     bank = np.random.default_rng(0x5EED).standard_normal(NOISE_BANK_SIZE, dtype=np.float32)
     bank.flags.writeable = False
@@ -131,7 +131,7 @@ class Blur(Augmenter[AugmenterOptions]):
     def apply(self, image: np.ndarray, rng: random.Random) -> np.ndarray:
         """σ = radius. Up to 0.8 px a 3 × 3 kernel keeps ≥ 95 % of the Gaussian's weight along each axis
         (91 % of it in 2-D at 0.8 px; renormalised, so only the faint tail goes). As two separable numpy
-        passes it costs 0.6-0.95× Pillow's 3 × 3 filter and, unlike it, blurs the border pixels too."""
+        passes it is cheaper than Pillow's 3 × 3 filter and, unlike it, blurs the border pixels too."""
         radius = rng.uniform(*self.options.radius)
         if radius > 0.8:
             return np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(radius)))

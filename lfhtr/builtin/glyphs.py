@@ -18,8 +18,8 @@ from lfhtr.builtin.verdicts import FontVerdicts
 
 SHAPED_OVERLAP = 0.95
 """A pair whose composed ink overlaps the shaped pair's ink less than this (intersection over union)
-is drawn differently in context. Of 11,858 frequent English pairs in the 77 default fonts, 97.5 %
-overlap by ≥ 0.99 (sub-pixel rounding), 0.3 % by 0.95–0.99 and 2.2 % by less (docs/benchmarks.md)."""
+is drawn differently in context. Nearly all frequent pairs of the default fonts overlap almost exactly
+(sub-pixel rounding); the few that do not are shaped whole (the counts are in docs/benchmarks.md)."""
 
 PROBE_WORDS = ("minimum", "states", "together", "weather", "different", "making", "support", "little")
 """Words each font sets both ways when first used, to find fonts whose contexts reach beyond a letter
@@ -42,8 +42,9 @@ def _draw(face: ImageFont.FreeTypeFont, text: str, stroke: int) -> tuple[np.ndar
     """``text`` drawn from a pen on the baseline at the origin: its coverage bitmap and offset.
 
     FreeType's mask as it comes, the bytes ImageDraw.text would paste onto a blank canvas: laying the
-    text out once instead of twice and skipping the paste makes a first-seen pair or glyph 1.3-1.7×
-    cheaper. ``stroke_filled`` (Pillow ≥ 11.2) is what ImageDraw asks for: the letter and its stroke.
+    text out once instead of twice and skipping the paste makes a first-seen pair or glyph cheaper
+    (docs/benchmarks.md). ``stroke_filled`` (Pillow ≥ 11.2) is what ImageDraw asks for: the letter and
+    its stroke.
     """
     mask, (left, top) = face.getmask2(text, "L", anchor="ls", stroke_width=stroke, stroke_filled=True)
     bitmap = np.asarray(Image.Image()._new(mask))  # Pillow's own way to wrap a core image

@@ -1,18 +1,21 @@
-"""Built-in recogniser architectures.
+"""Built-in recogniser architectures: their options and plugin classes, without torch.
 
 CRNN-CTC is the default because it is the best accuracy per CPU-second at word level: a small CNN turns
 the image into a sequence of column features, a BiLSTM reads it in both directions, and CTC needs no
-alignment between image columns and characters.
+alignment between image columns and characters. The networks live in ``crnn.py`` and ``attention.py``
+and are imported only when a model is built, so validating a spec never imports torch.
 """
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
 from pydantic import Field
-from torch import nn
 
 from lfhtr.core.interfaces import ModelArchitecture, PluginOptions
-from lfhtr.core.network import RecognitionNet
+
+if TYPE_CHECKING:
+    from lfhtr.core.network import RecognitionNet
 
 
 class CrnnOptions(PluginOptions):
@@ -24,57 +27,12 @@ class CrnnOptions(PluginOptions):
     dropout: float = Field(0.2, ge=0, lt=1)
 
 
-def _block(cin: int, cout: int, pool: tuple[int, int]) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-        nn.BatchNorm2d(cout),
-        nn.ReLU(inplace=True),
-        nn.MaxPool2d(pool, pool),
+class AttentionOptions(CrnnOptions):
+    attention: int = Field(128, ge=8, description="Size of the additive attention's hidden layer.")
+    ctc_weight: float = Field(
+        0.3, ge=0, le=1, description="Weight of the CTC loss beside the decoder's cross-entropy."
     )
-
-
-class CrnnNet(RecognitionNet):
-    """Four conv stages (width ÷ 4, height ÷ 16), height folded into features, BiLSTM, linear to classes."""
-
-    width_factor = 4
-
-    def __init__(self, num_classes: int, height: int, options: CrnnOptions) -> None:
-        super().__init__()
-        if len(options.channels) != 4:
-            raise ValueError("model.channels needs exactly four values")
-        c1, c2, c3, c4 = options.channels
-        self.cnn = nn.Sequential(
-            _block(1, c1, (2, 2)),
-            _block(c1, c2, (2, 2)),
-            nn.Sequential(
-                nn.Conv2d(c2, c3, 3, padding=1, bias=False), nn.BatchNorm2d(c3), nn.ReLU(inplace=True)
-            ),
-            _block(c3, c3, (2, 1)),
-            _block(c3, c4, (2, 1)),
-        )
-        folded = c4 * max(1, height // 16)
-        self.project = nn.Sequential(nn.Dropout(options.dropout), nn.Linear(folded, 2 * options.hidden))
-        self.rnn = nn.LSTM(
-            2 * options.hidden,
-            options.hidden,
-            num_layers=options.layers,
-            bidirectional=True,
-            dropout=options.dropout if options.layers > 1 else 0.0,
-        )
-        self.head = nn.Sequential(nn.Dropout(options.dropout), nn.Linear(2 * options.hidden, num_classes))
-
-    def encode(self, images: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Column features ``[T, B, 2·hidden]`` after the BiLSTM, and the valid frame count per image."""
-        features = self.cnn(images)  # B, C, H', T
-        b, c, h, t = features.shape
-        seq = features.permute(3, 0, 1, 2).reshape(t, b, c * h)
-        seq, _ = self.rnn(self.project(seq))
-        lengths = torch.clamp(torch.div(widths, self.width_factor, rounding_mode="floor"), 1, t)
-        return seq, lengths
-
-    def forward(self, images: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        seq, lengths = self.encode(images, widths)
-        return self.head(seq).float().log_softmax(-1), lengths
+    max_length: int = Field(48, ge=1, description="Longest reading the decoder may emit.")
 
 
 class CrnnCtc(ModelArchitecture[CrnnOptions]):
@@ -82,4 +40,16 @@ class CrnnCtc(ModelArchitecture[CrnnOptions]):
     options: CrnnOptions
 
     def build(self, num_classes: int, height: int) -> RecognitionNet:
+        from lfhtr.builtin.crnn import CrnnNet
+
         return CrnnNet(num_classes, height, self.options)
+
+
+class Attention(ModelArchitecture[AttentionOptions]):
+    Options = AttentionOptions
+    options: AttentionOptions
+
+    def build(self, num_classes: int, height: int) -> RecognitionNet:
+        from lfhtr.builtin.attention import AttentionNet
+
+        return AttentionNet(num_classes, height, self.options)

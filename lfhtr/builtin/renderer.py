@@ -16,11 +16,11 @@ import numpy as np
 from PIL import Image, ImageFont
 from pydantic import Field, PositiveFloat
 
+from lfhtr.builtin.fonts import Font, cache_dir, default_font_dir, load_fonts
 from lfhtr.builtin.glyphs import GlyphAtlas
 from lfhtr.builtin.verdicts import VerdictStore
 from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
 from lfhtr.errors import DataError
-from lfhtr.fonts import Font, cache_dir, default_font_dir, load_fonts
 
 Range = tuple[float, float]
 

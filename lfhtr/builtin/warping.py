@@ -3,8 +3,9 @@
 An elastic distortion is the bilinear blend of random knot displacements, and an affine map is exactly
 the bilinear blend of its values at the image's four corners, so either one's per-pixel sampling grid
 is one small matrix product away from its knots. The resampling itself is torch's vectorised
-``grid_sample``: 3-4 ns a pixel, against 12 ns for Pillow's bilinear affine transform and 17 ns for a
-numpy gather. Everything around it stays in numpy, since each torch call costs ≈ 10 µs to dispatch.
+``grid_sample``, several times cheaper a pixel than Pillow's affine transform or a numpy gather
+(docs/benchmarks.md). Everything around it stays in numpy, since every torch call has a fixed dispatch
+cost; torch is imported on first use, so validating a spec does not load it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 
 @functools.lru_cache(maxsize=1024)
@@ -56,6 +55,9 @@ def warp(
     (``ys[i]``, ``xs[j]``) reads; every other output pixel reads the bilinear blend of its four knots'
     points. Points outside the image read ``fill``, or the nearest border pixel when it is None.
     """
+    import torch
+    import torch.nn.functional as F
+
     height, image_width = image.shape
     # grid_sample's coordinates (align_corners=False): pixel centre x lies at (2x + 1) / W - 1
     scale = np.array([2 / image_width, 2 / height], np.float32).reshape(2, 1, 1)

@@ -1,8 +1,11 @@
-"""The five plugin families and their option models.
+"""The five plugin families, their option models, and what the core hands to their hooks.
 
 A plugin is a class with an ``Options`` pydantic model (``extra="forbid"`` so typos are errors, not
 silently ignored settings) and a constructor taking a validated instance of it. Keeping construction
 uniform lets the session spec build any family the same way, built-in or third-party.
+
+This module and ``lfhtr.core.network`` are everything a third-party plugin needs to import. Neither
+imports torch at import time, so validating a spec never loads it.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lfhtr.core.settings import DecodeSettings, LabelledSet, UnlabelledSet
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     import numpy as np
 
     from lfhtr.core.network import RecognitionNet
@@ -32,12 +39,25 @@ OptionsT = TypeVar("OptionsT", bound=PluginOptions)
 
 
 class Plugin(Generic[OptionsT]):
-    """Common shape: ``cls(options)``; the class attribute names the options model."""
+    """Common shape: ``cls(options)``; the class attribute names the options model.
+
+    ``kind`` is the entry-point name the plugin was built under; the core sets it (``plugins.build``),
+    so a checkpoint can record which plugin made each part.
+    """
 
     Options: ClassVar[type[PluginOptions]] = PluginOptions
+    kind: str = ""
 
     def __init__(self, options: OptionsT) -> None:
         self.options = options
+
+
+@dataclass
+class Reading:
+    """What the model read in one image, and how sure it is (0-1)."""
+
+    text: str
+    confidence: float
 
 
 @dataclass(frozen=True)
@@ -103,8 +123,91 @@ class ModelArchitecture(Plugin[OptionsT], ABC):
     def build(self, num_classes: int, height: int) -> RecognitionNet: ...
 
 
-class AdaptationStrategy(Plugin[OptionsT], ABC):
-    """Adapts a pretrained recogniser to unlabelled real images."""
+class AdaptationOptions(PluginOptions):
+    """The settings every adaptation strategy shares; the core's round loop reads these.
+
+    A strategy's ``Options`` must derive from this class (the loop needs the target, the round count and
+    the batch mix whatever the algorithm).
+    """
+
+    target: UnlabelledSet | None = Field(
+        None, description="The unlabelled real images to adapt to (required)."
+    )
+    monitor: LabelledSet | None = Field(
+        None, description="Optional labelled set whose CER is logged per round; never used for training."
+    )
+    checkpoint: str | None = Field(
+        None, description="Model to start from; default: the best pretrain checkpoint."
+    )
+    rounds: int = Field(8, ge=1, description="Self-training rounds.")
+    steps_per_round: int = Field(400, ge=1, description="Optimiser steps per round.")
+    batch_size: int = Field(32, ge=2)
+    lr: float = Field(3e-4, gt=0, description="Peak learning rate across all rounds.")
+    synthetic_share: float = Field(0.5, ge=0, lt=1, description="Share of each batch that is synthetic.")
+    augment: bool = Field(True, description="Apply the spec's augmenters to real images too.")
+    save_every: int = Field(100, ge=1, description="Checkpoint every this many steps within a round.")
+
+
+AdaptOptionsT = TypeVar("AdaptOptionsT", bound=AdaptationOptions)
+
+
+class AdaptRound(Protocol):
+    """What the core's round loop offers a strategy's hooks during one round (read-only for them)."""
+
+    index: int
+    """0-based round number."""
+    rounds: int
+    charset: Charset
+    target: Sequence[np.ndarray]
+    """Every unlabelled target image (uint8 H×W, 0 = ink), in a fixed order."""
+    pseudo_labels: Sequence[tuple[np.ndarray, str]]
+    """This round's chosen images with their readings (empty while choosing)."""
+    previous: Mapping[str, str]
+    """Last round's pseudo-labels, image name → text."""
+
+    def read(self, images: Sequence[np.ndarray]) -> list[Reading]:
+        """The current model's greedy readings of ``images`` (in order)."""
+        ...
+
+    def augment(self, image: np.ndarray, rng: random.Random) -> np.ndarray:
+        """``image`` through the spec's augmenters, drawing randomness from ``rng``."""
+        ...
+
+
+class AdaptationStrategy(Plugin[AdaptOptionsT], ABC):
+    """Adapts a pretrained recogniser to unlabelled real images: hooks called by the core's round loop.
+
+    Each round the core reads every target image (with ``decoding()``), asks ``choose`` which readings
+    to train on, logs and checkpoints them, stops early if ``stop`` says so, then trains
+    ``steps_per_round`` steps on batches whose real part comes from ``real_batch`` and whose synthetic
+    part the core fills in. Resume, progress, logging and the final model are the core's.
+    """
+
+    Options: ClassVar[type[PluginOptions]] = AdaptationOptions
+    options: AdaptOptionsT
+
+    def decoding(self) -> DecodeSettings:
+        """How the target is read before ``choose``: greedy, without the lexicon, unless overridden."""
+        return DecodeSettings(method="greedy", lexicon=False)
 
     @abstractmethod
-    def adapt(self, session: Any) -> Any: ...
+    def choose(self, readings: Sequence[Reading], current: AdaptRound) -> list[int]:
+        """Indices of the target readings to use as this round's pseudo-labels."""
+
+    def stop(self, current: AdaptRound, kept: int, changed: int) -> bool:
+        """Whether to end adaptation after choosing this round's labels (``changed``: how many differ)."""
+        return False
+
+    def real_batch(
+        self, current: AdaptRound, rng: random.Random, count: int
+    ) -> tuple[list[np.ndarray], list[str]]:
+        """Up to ``count`` real images and their training texts for one step; synthetic fills the rest.
+
+        The default draws this round's pseudo-labels at random and augments them when
+        ``options.augment`` is on. Draw every random number from ``rng``: it is seeded by the step, so a
+        resumed round repeats its batches.
+        """
+        items = current.pseudo_labels
+        chosen = [rng.choice(items) for _ in range(count if items else 0)]
+        images = [current.augment(image, rng) if self.options.augment else image for image, _ in chosen]
+        return images, [text for _, text in chosen]

@@ -8,16 +8,21 @@ with its distribution and version and never takes the other plugins down with it
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import cast
+from typing import Any, cast
+
+from pydantic import ValidationError
 
 from lfhtr.core.interfaces import (
+    AdaptationOptions,
     AdaptationStrategy,
     Augmenter,
     ModelArchitecture,
     Plugin,
+    PluginOptions,
     Renderer,
     TextSampler,
 )
@@ -26,11 +31,13 @@ from lfhtr.errors import PluginError
 
 @dataclass(frozen=True)
 class Family:
-    """A kind of plugin: the spec's name for it, its entry-point group and the base class it must extend."""
+    """A kind of plugin: the spec's name for it, its entry-point group, the base class it must extend and
+    the base its ``Options`` must extend (the core reads those shared fields)."""
 
     name: str
     group: str
     base: type
+    options_base: type = PluginOptions
 
 
 FAMILIES: dict[str, Family] = {
@@ -40,7 +47,7 @@ FAMILIES: dict[str, Family] = {
         Family("renderer", "lfhtr.renderers", Renderer),
         Family("augmenter", "lfhtr.augmenters", Augmenter),
         Family("model", "lfhtr.models", ModelArchitecture),
-        Family("adapter", "lfhtr.adapters", AdaptationStrategy),
+        Family("adapter", "lfhtr.adapters", AdaptationStrategy, AdaptationOptions),
     )
 }
 
@@ -120,12 +127,43 @@ def load(family: str, name: str) -> type[Plugin]:
             f"{family} plugin '{name}' ({info.target}) from {info.origin} failed to load: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
-    base = FAMILIES[family].base
+    base, options_base = FAMILIES[family].base, FAMILIES[family].options_base
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise PluginError(
             f"{family} plugin '{name}' from {info.origin} is not a subclass of lfhtr {base.__name__}."
         )
+    if not issubclass(cls.Options, options_base):  # type: ignore[attr-defined]
+        raise PluginError(
+            f"{family} plugin '{name}' from {info.origin}: its Options must derive from lfhtr "
+            f"{options_base.__name__}."
+        )
     return cast(type[Plugin], cls)
+
+
+def info(family: str, name: str) -> PluginInfo:
+    """Where an installed plugin comes from (distribution and version), for checkpoints to record."""
+    candidates = _entry_points(family).get(name)
+    if not candidates:
+        raise PluginError(unknown_kind_message(family, name))
+    return _info(family, candidates[0])
+
+
+def build(family: str, kind: str, options: Mapping[str, Any]) -> Plugin:
+    """The one way any plugin is constructed: load its class, validate its options, record its kind.
+
+    Sessions build from their validated spec and checkpoints rebuild their model from stored metadata
+    through this same door, so a plugin never sees options its own model did not validate.
+    """
+    cls = load(family, kind)
+    try:
+        validated = cls.Options.model_validate(dict(options))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(options)"
+        raise PluginError(f"{family} '{kind}': {where}: {first['msg']}.") from None
+    plugin = cls(validated)
+    plugin.kind = kind
+    return plugin
 
 
 def loadable(family: str) -> tuple[dict[str, type[Plugin]], list[PluginError]]:

@@ -16,34 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from lfhtr.core import plugins
 from lfhtr.core.interfaces import PluginOptions
+from lfhtr.core.settings import DecodeSettings, LabelledSet, Strict
 from lfhtr.errors import PluginError, SpecError
 from lfhtr.text.charset import DEFAULT_CHARSET
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LabelledSet(Strict):
-    """A folder of word images with their transcriptions, used for measuring only."""
-
-    images: str = Field(description="Folder of word images (relative paths are against the spec's folder).")
-    labels: str | None = Field(
-        None, description="Label file; default: labels.tsv in the images folder (or words.txt for iam)."
-    )
-    format: Literal["tsv", "iam"] = Field("tsv", description="tsv: file<TAB>text; iam: IAM words.txt.")
-    include: list[str] = Field(
-        default_factory=lambda: ["*"], description="Glob patterns on file names to keep, e.g. ['276-*']."
-    )
-    limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
-
-
-class UnlabelledSet(Strict):
-    """A folder of word images without transcriptions: the target domain to adapt to."""
-
-    images: str = Field(description="Folder of word images; any labels beside them are never read.")
-    include: list[str] = Field(default_factory=lambda: ["*"], description="Glob patterns on file names.")
-    limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
 
 
 class SynthSettings(Strict):
@@ -72,16 +47,6 @@ class DeviceSettings(Strict):
     device: str = Field("auto", description="auto (CUDA when present), cpu, cuda, cuda:1, ...")
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = one per available core.")
     amp: bool = Field(True, description="Mixed precision on CUDA (CTC stays in fp32).")
-
-
-class DecodeSettings(Strict):
-    method: Literal["greedy", "beam"] = Field("greedy")
-    beam_width: int = Field(10, ge=1)
-    lexicon: bool = Field(
-        True,
-        description="Read each word as the corpus word the image supports best (CTC likelihood times word "
-        "prior); a clearly written unknown word is kept. Needs a corpus sampler with a word list.",
-    )
 
 
 class EvaluateSettings(Strict):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lfhtr.core.spec import LabelledSet
+from lfhtr.core.settings import LabelledSet
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import load_folder
 

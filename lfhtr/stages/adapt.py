@@ -4,28 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lfhtr.adaptation import AdaptRun
+from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
 from lfhtr.imaging.labels import load_labelled
+from lfhtr.pipeline import build_pipeline
 from lfhtr.progress import console
 from lfhtr.session import Session
 from lfhtr.stages.common import checkpoint_path, default_checkpoint, guard_fresh_start, setup
-from lfhtr.stages.reading import load_recognizer
-from lfhtr.synth import build_pipeline
-from lfhtr.train import checkpoint as checkpoints
 from lfhtr.train import distributed
+from lfhtr.train.adaptloop import AdaptLoop, AdaptPaths
+from lfhtr.train.reader import load_recognizer
 from lfhtr.train.trainer import Schedule, Trainer
 
 
 def run(session: Session, resume: bool = False, restart: bool = False, checkpoint: str | None = None) -> Path:
-    strategy = session.build("adapter", session.spec.adapt)
+    strategy: AdaptationStrategy[AdaptationOptions] = session.build("adapter", session.spec.adapt)
     o = strategy.options
     if o.target is None:
         raise SpecError(f"{session.source}: adapt.target: set the folder of unlabelled images to adapt to.")
-    last, final = checkpoint_path(session, "adapt-last"), checkpoint_path(session, "adapted")
-    log = session.output / "logs" / "adapt.jsonl"
-    resuming = guard_fresh_start(last, "adapt", resume, restart)
+    paths = AdaptPaths(
+        checkpoint_path(session, "adapt-last"),
+        checkpoint_path(session, "adapted"),
+        session.output / "logs" / "adapt.jsonl",
+    )
+    resuming = guard_fresh_start(paths.last, "adapt", resume, restart)
     ranks = distributed.from_environment()
     device = setup(session, ranks)
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
@@ -39,31 +42,22 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     trainer = Trainer(
         recognizer, Schedule(o.rounds * o.steps_per_round, o.lr), device, session.spec.hardware.amp
     )
-    adapt_run = AdaptRun(
+    loop = AdaptLoop(
         session,
-        recognizer,
+        strategy,
         trainer,
         build_pipeline(session),
         target,
         monitor,
-        last,
-        final,
-        log,
-        ranks=ranks,
-        model=distributed.wrap(trainer.objective, ranks, device),
+        paths,
+        ranks,
+        distributed.wrap(trainer.objective, ranks, device),
     )
     if resuming:
-        state, _meta = checkpoints.load(last, device)
-        trainer.load_state_dict(state)
-        adapt_run.state = state["adapt"]
-        console.print(
-            f"adapt: resuming round {adapt_run.state['round'] + 1}, step {adapt_run.state['step_in_round']}"
-        )
+        loop.resume(device)
     elif ranks.main:
-        log.unlink(missing_ok=True)
-    console.print(
-        f"adapt: {session.spec.adapt.kind} from {base.name} on {len(target.images)} unlabelled images"
-    )
-    adapted: Path = strategy.adapt(adapt_run)
+        paths.log.unlink(missing_ok=True)
+    console.print(f"adapt: {strategy.kind} from {base.name} on {len(target.images)} unlabelled images")
+    adapted = loop.run()
     distributed.finish(ranks)
     return adapted

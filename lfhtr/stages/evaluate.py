@@ -16,9 +16,9 @@ from lfhtr.imaging.labels import load_labelled
 from lfhtr.progress import console
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
-from lfhtr.stages.reading import load_recognizer, read_images
-from lfhtr.train.metrics import edit_distance, error_rates
-from lfhtr.train.trainer import labelled_loss
+from lfhtr.train.measure import measure
+from lfhtr.train.metrics import edit_distance
+from lfhtr.train.reader import load_recognizer, reader_for
 
 
 def _data_uri(image: np.ndarray) -> str:
@@ -56,9 +56,8 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     data = load_labelled(settings.data, session.resolve, recognizer.height)
     for line in data.skipped:
         console.print(f"[yellow]skipped[/] {line}")
-    readings = read_images(session, recognizer, data.images, settings.batch_size, settings.decode, "evaluate")
-    metrics = error_rates(data.texts, [r.text for r in readings])
-    metrics["loss"] = labelled_loss(recognizer, data.images, data.texts, settings.batch_size)
+    reader = reader_for(session, recognizer, settings.decode, settings.batch_size, "evaluate.decode.lexicon")
+    metrics, readings = measure(reader, data.images, data.texts)
     rows = [
         (name, truth, r.text, r.confidence, edit_distance(truth, r.text), img)
         for name, truth, r, img in zip(data.names, data.texts, readings, data.images)

@@ -22,12 +22,12 @@ import torch
 from lfhtr.atomic import atomic_path, atomic_write
 from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import LfhtrError
+from lfhtr.pipeline import STREAMS, build_pipeline
 from lfhtr.progress import console
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint
-from lfhtr.stages.reading import load_recognizer
-from lfhtr.synth import STREAMS, build_pipeline
 from lfhtr.train.batching import Batch, collate
+from lfhtr.train.reader import load_recognizer
 from lfhtr.train.recognizer import Recognizer
 
 TOLERANCE = 1e-3  # max |Δ log-prob| between ONNX Runtime and PyTorch on the check batch

@@ -16,9 +16,9 @@ import torch
 from PIL import Image
 
 from lfhtr.atomic import atomic_write
+from lfhtr.pipeline import STREAMS, SynthPipeline, build_pipeline
 from lfhtr.progress import console, progress
 from lfhtr.session import Session
-from lfhtr.synth import STREAMS, SynthPipeline, build_pipeline
 
 SHARD = 250
 

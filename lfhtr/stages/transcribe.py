@@ -11,7 +11,7 @@ from lfhtr.imaging.folder import load_folder
 from lfhtr.progress import console
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
-from lfhtr.stages.reading import load_recognizer, read_images
+from lfhtr.train.reader import load_recognizer, reader_for
 
 
 def run(session: Session, images: str | None = None, checkpoint: str | None = None) -> Path:
@@ -25,9 +25,10 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     found = load_folder(session.resolve(folder), recognizer.height, ["*"])
     for line in found.skipped:
         console.print(f"[yellow]skipped[/] {line}")
-    readings = read_images(
-        session, recognizer, found.images, settings.batch_size, settings.decode, "transcribe"
+    reader = reader_for(
+        session, recognizer, settings.decode, settings.batch_size, "transcribe.decode.lexicon"
     )
+    readings = reader.read(found.images)
     out = session.output / "transcribe" / f"transcriptions.{settings.format}"
     if settings.format == "json":
         rows = [

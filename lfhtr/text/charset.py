@@ -26,9 +26,6 @@ class Charset:
     def covers(self, text: str) -> bool:
         return bool(text) and all(ch in self._index for ch in text)
 
-    def normalise(self, text: str) -> str:
-        return unicodedata.normalize("NFC", text).strip()
-
     def encode(self, text: str) -> list[int]:
         return [self._index[ch] for ch in text]
 

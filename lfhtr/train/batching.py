@@ -20,15 +20,6 @@ class Batch:
     targets: torch.Tensor  # concatenated label ids
     target_lengths: torch.Tensor  # B
 
-    def to(self, device: torch.device) -> Batch:
-        return Batch(
-            self.images.to(device, non_blocking=True),
-            self.widths.to(device),
-            self.texts,
-            self.targets,
-            self.target_lengths,
-        )
-
 
 def normalise(image: np.ndarray) -> np.ndarray:
     """Map paper to 0 and the ink to 1, so faded ink and grey paper look like the training data.

@@ -10,16 +10,38 @@ import json
 import pickle
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
+from lfhtr import __version__
 from lfhtr.atomic import atomic_path, atomic_write
+from lfhtr.core import plugins
 from lfhtr.errors import CheckpointError
+
+if TYPE_CHECKING:
+    from lfhtr.session import Session
+    from lfhtr.train.recognizer import Recognizer
 
 
 def sidecar(path: Path) -> Path:
     return path.with_suffix(".json")
+
+
+def describe(session: Session, recognizer: Recognizer, stage: str, step: int, **extra: Any) -> dict[str, Any]:
+    """A checkpoint's metadata: what rebuilds the model, the stage and step, the spec it came from, and
+    which plugin distribution and version made each part (the model as the checkpoint holds it)."""
+    model = recognizer.architecture.kind
+    made_by = {**session.provenance(), "model": f"{model} ({plugins.info('model', model).origin})"}
+    return {
+        **recognizer.meta(),
+        "stage": stage,
+        "step": step,
+        "spec_hash": session.spec_hash(),
+        "lfhtr": __version__,
+        "plugins": made_by,
+        **extra,
+    }
 
 
 def save(path: Path, state: dict[str, Any], meta: dict[str, Any]) -> None:

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from lfhtr.core.interfaces import Reading
 from lfhtr.text.charset import Charset
-
-
-@dataclass
-class Reading:
-    text: str
-    confidence: float
 
 
 def greedy(log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:

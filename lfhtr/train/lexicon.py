@@ -20,8 +20,10 @@ from collections import defaultdict
 import numpy as np
 import torch
 
+from lfhtr.core.interfaces import Reading, TextSampler
+from lfhtr.errors import DataError
 from lfhtr.text.charset import Charset
-from lfhtr.train.decoding import Reading, sequence_log_likelihood
+from lfhtr.train.decoding import sequence_log_likelihood
 
 
 def _deletes(word: str) -> set[str]:
@@ -81,6 +83,17 @@ class Lexicon:
         self.oov_penalty = oov_penalty
         self.similar = similar
         self._floor = min(self.log_prior.values(), default=0.0)
+
+    @classmethod
+    def from_sampler(cls, sampler: TextSampler, charset: Charset, requested_by: str) -> Lexicon:
+        """A prepared corpus sampler's words as a lexicon; ``requested_by`` names the spec field asking."""
+        words = sampler.lexicon()
+        if not words:
+            raise DataError(
+                f"{requested_by}: the '{sampler.kind}' corpus has no word list to decode with; set it to "
+                "false or use a built-in corpus (all have one)."
+            )
+        return cls(words, charset)
 
     def candidates(self, core: str) -> list[str]:
         """Words within about two edits of ``core`` plus the ``similar`` words sharing most bigrams."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lfhtr.core.interfaces import Reading
 from lfhtr.text.charset import Charset
-from lfhtr.train.decoding import Reading
 
 
 def keep_fraction(round_index: int, rounds: int, start: float, end: float) -> float:

@@ -14,45 +14,42 @@ import numpy as np
 import torch
 
 from lfhtr.core import plugins
+from lfhtr.core.interfaces import ModelArchitecture, Reading
 from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import CheckpointError
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint
 from lfhtr.train.batching import Batch, collate
-from lfhtr.train.decoding import Reading, decode
+from lfhtr.train.decoding import decode
 
 
 class Recognizer:
-    def __init__(
-        self, net: RecognitionNet, charset: Charset, height: int, model_spec: dict[str, Any]
-    ) -> None:
-        self.net = net
+    def __init__(self, architecture: ModelArchitecture, charset: Charset, height: int) -> None:
+        self.architecture = architecture
+        self.net: RecognitionNet = architecture.build(charset.num_classes, height)
         self.charset = charset
         self.height = height
-        self.model_spec = model_spec
-
-    @classmethod
-    def build(cls, model_spec: dict[str, Any], charset: Charset, height: int) -> Recognizer:
-        arch_cls = plugins.load("model", model_spec["kind"])
-        options = arch_cls.Options.model_validate({k: v for k, v in model_spec.items() if k != "kind"})
-        net = arch_cls(options).build(charset.num_classes, height)  # type: ignore[attr-defined]
-        return cls(net, charset, height, model_spec)
 
     @classmethod
     def from_checkpoint(
         cls, path: Path, device: torch.device
     ) -> tuple[Recognizer, dict[str, Any], dict[str, Any]]:
+        """The recogniser a checkpoint describes, built through the same plugin door as a session's."""
         state, meta = checkpoint.load(path)
         try:
-            rec = cls.build(meta["model"], Charset(meta["charset"]), int(meta["height"]))
+            options = dict(meta["model"])
+            architecture = plugins.build("model", options.pop("kind"), options)
+            rec = cls(architecture, Charset(meta["charset"]), int(meta["height"]))  # type: ignore[arg-type]
             rec.net.load_state_dict(state["model"])
-        except (KeyError, RuntimeError, ValueError) as exc:
+        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
             raise CheckpointError(f"{path}: does not hold a compatible model ({exc}).") from None
         rec.net.to(device)
         return rec, state, meta
 
     def meta(self) -> dict[str, Any]:
-        return {"model": self.model_spec, "charset": self.charset.chars, "height": self.height}
+        """What rebuilds this recogniser: the architecture's kind and options, charset and height."""
+        model = {"kind": self.architecture.kind, **self.architecture.options.model_dump(mode="json")}
+        return {"model": model, "charset": self.charset.chars, "height": self.height}
 
     @property
     def device(self) -> torch.device:

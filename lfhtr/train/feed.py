@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from lfhtr.synth import STREAMS, SynthPipeline
+from lfhtr.pipeline import STREAMS, SynthPipeline
 from lfhtr.text.charset import Charset
 from lfhtr.train.batching import Batch, collate, width_batches
 

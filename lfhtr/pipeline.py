@@ -16,7 +16,6 @@ import numpy as np
 from lfhtr.core.interfaces import Augmenter, Renderer, TextSampler
 from lfhtr.errors import DataError
 from lfhtr.session import Session
-from lfhtr.train.lexicon import Lexicon
 
 STREAMS = {"pretrain": 0, "validation": 10**12, "synth": 2 * 10**12, "adapt": 10**13}
 """Disjoint index ranges per use: pretraining never sees the validation words or `synth`'s written set."""
@@ -47,9 +46,9 @@ class SynthPipeline:
         """Each image through the augmenters with its own stream, one augmenter at a time over them all.
 
         Running a stage over the whole list, rather than every stage per image, keeps the stage's code
-        and data in the CPU caches: an augmenter costs 1.4-2.4× more when the renderer and the other
-        augmenters run between its calls. Each stream is read in the same order either way. ``images``
-        is updated in place and returned.
+        and data in the CPU caches: an augmenter costs more when the renderer and the other augmenters
+        run between its calls (docs/benchmarks.md). Each stream is read in the same order either way.
+        ``images`` is updated in place and returned.
         """
         for augmenter in self.augmenters:
             for k, rng in enumerate(rngs):
@@ -68,25 +67,17 @@ class SynthPipeline:
         return self.samples([index], augment)[0]
 
 
-def build_pipeline(session: Session, seed_offset: int = 0) -> SynthPipeline:
-    spec = session.spec
-    context = session.context()
-    sampler: TextSampler = session.build("sampler", spec.corpus)
-    sampler.prepare(context)
-    renderer: Renderer = session.build("renderer", spec.renderer)
-    renderer.prepare(context, spec.height)
-    augmenters = [session.build("augmenter", a) for a in spec.augmenters]
-    return SynthPipeline(sampler, renderer, augmenters, spec.seed + seed_offset)
-
-
-def build_lexicon(session: Session, requested_by: str) -> Lexicon:
-    """The corpus model's words as a decoding lexicon; ``requested_by`` is the spec field that asked."""
+def build_sampler(session: Session) -> TextSampler:
+    """The spec's corpus sampler, prepared: what the pipeline draws words from and lexicons come from."""
     sampler: TextSampler = session.build("sampler", session.spec.corpus)
     sampler.prepare(session.context())
-    words = sampler.lexicon()
-    if not words:
-        raise DataError(
-            f"{session.source}: {requested_by}: the '{session.spec.corpus.kind}' corpus has no word list "
-            f"to decode with; set {requested_by} to false or use a built-in corpus (all have one)."
-        )
-    return Lexicon(words, session.charset)
+    return sampler
+
+
+def build_pipeline(session: Session) -> SynthPipeline:
+    spec = session.spec
+    sampler = build_sampler(session)
+    renderer: Renderer = session.build("renderer", spec.renderer)
+    renderer.prepare(session.context(), spec.height)
+    augmenters = [session.build("augmenter", a) for a in spec.augmenters]
+    return SynthPipeline(sampler, renderer, augmenters, spec.seed)

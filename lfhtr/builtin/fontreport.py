@@ -9,8 +9,8 @@ import numpy as np
 from PIL import Image
 from rich.table import Table
 
+from lfhtr.builtin.fonts import all_fonts, default_font_dir
 from lfhtr.core import spec as specs
-from lfhtr.fonts import all_fonts, default_font_dir
 from lfhtr.session import Session
 
 

@@ -1,0 +1,47 @@
+"""Settings models shared by the session spec and the plugin interfaces: data sets and decoding.
+
+They live apart from ``spec.py`` so that ``interfaces.py`` can use them (the core adaptation settings
+name a target and a monitor set) without importing the spec, which imports the interfaces.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LabelledSet(Strict):
+    """A folder of word images with their transcriptions, used for measuring only."""
+
+    images: str = Field(description="Folder of word images (relative paths are against the spec's folder).")
+    labels: str | None = Field(
+        None, description="Label file; default: labels.tsv in the images folder (or words.txt for iam)."
+    )
+    format: Literal["tsv", "iam"] = Field("tsv", description="tsv: file<TAB>text; iam: IAM words.txt.")
+    include: list[str] = Field(
+        default_factory=lambda: ["*"], description="Glob patterns on file names to keep, e.g. ['276-*']."
+    )
+    limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
+
+
+class UnlabelledSet(Strict):
+    """A folder of word images without transcriptions: the target domain to adapt to."""
+
+    images: str = Field(description="Folder of word images; any labels beside them are never read.")
+    include: list[str] = Field(default_factory=lambda: ["*"], description="Glob patterns on file names.")
+    limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
+
+
+class DecodeSettings(Strict):
+    method: Literal["greedy", "beam"] = Field("greedy")
+    beam_width: int = Field(10, ge=1)
+    lexicon: bool = Field(
+        True,
+        description="Read each word as the corpus word the image supports best (CTC likelihood times word "
+        "prior); a clearly written unknown word is kept. Needs a corpus sampler with a word list.",
+    )

@@ -1,0 +1,256 @@
+"""The adaptation round loop: the core owns it and calls the strategy's hooks.
+
+Each round reads every target image, lets the strategy ``choose`` its pseudo-labels, logs and
+checkpoints them, then trains ``steps_per_round`` steps on batches that mix the strategy's
+``real_batch`` with synthetic words. Resume state, progress, logs and the final model belong to this
+loop, so a third-party strategy gets all of them by implementing a hook or two (after mkdocs'
+``run_event`` and Lightning's ``Trainer`` calling ``training_step``: the loop calls, never the other way).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lfhtr.atomic import atomic_write
+from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy, Reading
+from lfhtr.imaging.folder import ImageSet
+from lfhtr.imaging.labels import LabelledImages
+from lfhtr.pipeline import STREAMS, SynthPipeline
+from lfhtr.plots import plot_adaptation
+from lfhtr.progress import console, progress
+from lfhtr.session import Session
+from lfhtr.text.charset import Charset
+from lfhtr.train import checkpoint, pseudolabels, runlog
+from lfhtr.train.batching import collate
+from lfhtr.train.distributed import SINGLE_PROCESS, Ranks
+from lfhtr.train.interrupt import saving_on_interrupt
+from lfhtr.train.measure import measure
+from lfhtr.train.reader import Reader, reader_for
+from lfhtr.train.recognizer import Recognizer
+from lfhtr.train.trainer import Trainer
+
+READ_BATCH = 64
+"""Batch size for reading the target and the monitor set (inference only)."""
+
+
+def fresh_state() -> dict[str, Any]:
+    return {"round": 0, "labels": None, "previous": {}, "step_in_round": 0}
+
+
+@dataclass
+class RoundView:
+    """The core's ``AdaptRound``: what a strategy's hooks may look at and use during one round."""
+
+    index: int
+    rounds: int
+    charset: Charset
+    target: Sequence[np.ndarray]
+    pseudo_labels: Sequence[tuple[np.ndarray, str]]
+    previous: Mapping[str, str]
+    recognizer: Recognizer
+    pipeline: SynthPipeline
+
+    def read(self, images: Sequence[np.ndarray]) -> list[Reading]:
+        """Greedy readings by the current model, as one batch (its padding is the widest image's)."""
+        return Reader(self.recognizer, batch_size=max(1, len(images))).read(images)
+
+    def augment(self, image: np.ndarray, rng: random.Random) -> np.ndarray:
+        return self.pipeline.augment(image, rng)
+
+
+@dataclass
+class AdaptPaths:
+    last: Path
+    final: Path
+    log: Path
+
+
+@dataclass
+class AdaptLoop:
+    session: Session
+    strategy: AdaptationStrategy[AdaptationOptions]
+    trainer: Trainer
+    pipeline: SynthPipeline
+    target: ImageSet
+    monitor: LabelledImages | None
+    paths: AdaptPaths
+    ranks: Ranks = SINGLE_PROCESS
+    model: torch.nn.Module | None = None  # the trainer's objective, DDP-wrapped under torchrun
+    state: dict[str, Any] = field(default_factory=fresh_state)
+
+    @property
+    def options(self) -> AdaptationOptions:
+        return self.strategy.options
+
+    @property
+    def charset(self) -> Charset:
+        return self.trainer.recognizer.charset
+
+    def resume(self, device: torch.device) -> None:
+        """Continue from the last checkpoint: weights, optimiser, RNGs, and where the round stood."""
+        state, _meta = checkpoint.load(self.paths.last, device)
+        self.trainer.load_state_dict(state)
+        self.state = state["adapt"]
+        console.print(f"adapt: resuming round {self.state['round'] + 1}, step {self.state['step_in_round']}")
+
+    def run(self) -> Path:
+        """Every round from where the state stands, then the final model; resumable mid-round."""
+        state = self.state
+        while state["round"] < self.options.rounds:
+            r = state["round"]
+            if state["labels"] is None:
+                labels = self._choose(r)
+                if labels is None:
+                    break
+                state.update(labels=list(labels.items()), step_in_round=0)
+            self._train(r)
+            state.update(round=r + 1, previous=dict(state["labels"]), labels=None, step_in_round=0)
+            self.save()
+        return self.finish()
+
+    def _view(self, r: int, pseudo_labels: Sequence[tuple[np.ndarray, str]]) -> RoundView:
+        return RoundView(
+            r,
+            self.options.rounds,
+            self.charset,
+            self.target.images,
+            pseudo_labels,
+            self.state["previous"],
+            self.trainer.recognizer,
+            self.pipeline,
+        )
+
+    def _choose(self, r: int) -> dict[str, str] | None:
+        """Round r's pseudo-labels (image name → text), or None when the strategy stops."""
+        reader = reader_for(
+            self.session,
+            self.trainer.recognizer,
+            self.strategy.decoding(),
+            READ_BATCH,
+            "adapt.lexicon",
+            self.pipeline.sampler,
+        )
+        readings = reader.read(self.target.images)
+        view = self._view(r, [])
+        kept = sorted(self.strategy.choose(readings, view))
+        current = {self.target.names[i]: readings[i].text for i in kept}
+        changed = pseudolabels.changed(self.state["previous"], current)
+        self._log_round(r, readings, kept, changed)
+        if self.strategy.stop(view, len(kept), changed):
+            console.print(f"adapt: stopping after choosing round {r + 1}'s labels ({changed} changed)")
+            return None
+        return current
+
+    def _train(self, r: int) -> None:
+        """Train round r from ``state['step_in_round']`` on; each batch is a function of its step.
+
+        Everything random derives from (seed, step, rank), so a resumed round repeats its batches and no
+        two ranks draw the same ones.
+        """
+        o, state = self.options, self.state
+        index = {name: i for i, name in enumerate(self.target.names)}
+        items = [(self.target.images[index[name]], text) for name, text in state["labels"]]
+        view = self._view(r, items)
+        synthetic = round(o.batch_size * o.synthetic_share)
+        status = f"{len(items)} pseudo-labels"
+        with (
+            progress("step") as bar,
+            saving_on_interrupt(
+                self.save,
+                lambda: (
+                    f"adapt interrupted in round {r + 1} at step {state['step_in_round']}; "
+                    "continue with --resume."
+                ),
+            ),
+        ):
+            task = bar.add_task(
+                f"adapt round {r + 1}/{o.rounds}",
+                total=o.steps_per_round,
+                completed=state["step_in_round"],
+                status=status,
+            )
+            while state["step_in_round"] < o.steps_per_round:
+                step = r * o.steps_per_round + state["step_in_round"]
+                draw = step * self.ranks.world + self.ranks.rank
+                rng = random.Random(self.session.spec.seed * 1_000_003 + draw)
+                real_images, real_texts = self.strategy.real_batch(view, rng, o.batch_size - synthetic)
+                images, texts = list(real_images), list(real_texts)
+                base = STREAMS["adapt"] + draw * o.batch_size
+                for text, image in self.pipeline.samples(range(base, base + o.batch_size - len(images))):
+                    images.append(image)
+                    texts.append(text)
+                loss = self.trainer.train_step(collate(images, texts, self.charset), self.model)
+                state["step_in_round"] += 1
+                bar.update(task, advance=1, status=f"loss {loss:.3f}, {status}")
+                if state["step_in_round"] % o.save_every == 0:
+                    self.save()
+
+    def _monitor_metrics(self) -> dict[str, float] | None:
+        """The monitor set's metrics; measured by rank 0 alone, the only rank that logs them."""
+        if self.monitor is None or not self.ranks.main:
+            return None
+        reader = Reader(self.trainer.recognizer, batch_size=READ_BATCH)
+        metrics, _ = measure(reader, self.monitor.images, self.monitor.texts)
+        return metrics
+
+    def _log_round(self, r: int, readings: list[Reading], kept: list[int], changed: int) -> None:
+        chosen = [readings[i].confidence for i in kept]
+        record: dict[str, Any] = {
+            "round": r,
+            "time": time.time(),
+            "images": len(readings),
+            "kept": len(kept),
+            "changed": changed,
+            "mean_confidence_kept": sum(chosen) / max(1, len(chosen)),
+            "mean_confidence_all": sum(x.confidence for x in readings) / max(1, len(readings)),
+            "monitor": self._monitor_metrics(),
+        }
+        if self.ranks.main:
+            runlog.append(self.paths.log, record)
+            atomic_write(
+                self.paths.log.parent / f"adapt-round-{r}.tsv",
+                "".join(
+                    f"{self.target.names[i]}\t{readings[i].text}\t{readings[i].confidence:.4f}\n"
+                    for i in kept
+                ),
+            )
+        shown = f", monitor CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
+        console.print(
+            f"adapt round {r + 1}: kept {len(kept)}/{len(readings)}, "
+            f"mean confidence {record['mean_confidence_kept']:.3f}, changed {changed}{shown}"
+        )
+
+    def _describe(self, stage: str, **extra: Any) -> dict[str, Any]:
+        return checkpoint.describe(self.session, self.trainer.recognizer, stage, self.trainer.step, **extra)
+
+    def save(self) -> None:
+        if self.ranks.main:
+            meta = self._describe("adapt", round=self.state["round"])
+            checkpoint.save(self.paths.last, {**self.trainer.state_dict(), "adapt": self.state}, meta)
+
+    def finish(self) -> Path:
+        if not self.ranks.main:
+            return self.paths.final
+        metrics = self._monitor_metrics()
+        meta = self._describe("adapted", rounds=self.state["round"], monitor=metrics)
+        checkpoint.save(self.paths.final, {"model": self.trainer.net.state_dict()}, meta)
+        log = self.paths.log
+        records = runlog.read(log)
+        runlog.append(
+            log, {"round": self.state["round"], "final": True, "time": time.time(), "monitor": metrics}
+        )
+        plot_adaptation(
+            records + [{"round": self.state["round"], "monitor": metrics}], log.parent / "adapt.png"
+        )
+        if metrics:
+            console.print(f"adapt: final monitor CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f}")
+        console.print(f"adapt: adapted model in {self.paths.final}")
+        return self.paths.final
