@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from lfhtr.builtin.fonts import FONT_SUFFIXES, default_font_dir
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
 from lfhtr.session import Session
+from lfhtr.train.batching import Batch
+from lfhtr.train.trainer import Trainer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PREFERRED_FONTS = ["Kristi", "dkg", "caveat-latin-400-normal", "homemade-apple-latin-400-normal"]
@@ -45,14 +48,25 @@ def font_files() -> list[str]:
     return [str(p) for p in chosen[:3]]
 
 
-@pytest.fixture
-def broken_plugin_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A checked-in fake distribution whose augmenter entry point cannot be imported."""
-    monkeypatch.syspath_prepend(str(FIXTURES / "site"))
+def _installed(monkeypatch: pytest.MonkeyPatch, site: str) -> Iterator[None]:
+    """The fake distributions in ``tests/fixtures/<site>`` installed for one test."""
+    monkeypatch.syspath_prepend(str(FIXTURES / site))
     _reset_plugin_caches()
     yield
     monkeypatch.undo()
     _reset_plugin_caches()
+
+
+@pytest.fixture
+def broken_plugin_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A checked-in fake distribution whose augmenter entry point cannot be imported."""
+    yield from _installed(monkeypatch, "site")
+
+
+@pytest.fixture
+def outsider_plugin_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A third party's strategy and model, written from docs/plugins.md alone (``outsider_plugins.py``)."""
+    yield from _installed(monkeypatch, "outsider-site")
 
 
 def tiny_spec_data(tmp_path: Path, font_files: list[str], **overrides: Any) -> dict[str, Any]:
@@ -92,6 +106,20 @@ def tiny_spec_data(tmp_path: Path, font_files: list[str], **overrides: Any) -> d
         else:
             data[key] = value
     return data
+
+
+@pytest.fixture
+def trained_texts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of every batch trained on from here on; the training steps themselves run as usual."""
+    seen: list[str] = []
+    original = Trainer.train_step
+
+    def recording(self: Trainer, batch: Batch, model: torch.nn.Module | None = None) -> float:
+        seen.extend(batch.texts)
+        return original(self, batch, model)
+
+    monkeypatch.setattr(Trainer, "train_step", recording)
+    return seen
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -22,6 +24,22 @@ def test_init_then_validate(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "session.schema.json").read_text())["type"] == "object"
     result = runner.invoke(app, ["spec", "validate", str(spec)])
     assert result.exit_code == 0 and "valid" in result.output
+
+
+def test_init_and_validate_do_not_import_torch(tmp_path: Path) -> None:
+    """They load every installed plugin class to validate options; none may pull in torch for that."""
+    spec = tmp_path / "s.json"
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from lfhtr.cli import app\n"
+        f"for args in (['init', {str(spec)!r}], ['spec', 'validate', {str(spec)!r}]):\n"
+        "    result = CliRunner().invoke(app, args)\n"
+        "    assert result.exit_code == 0, result.output\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'torch', 'lfhtr'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['lfhtr']"
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:

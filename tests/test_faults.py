@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,15 +32,23 @@ from lfhtr.train import checkpoint
 TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}
 
 
-def _kill_when(args: list[str], ready: Callable[[], bool]) -> None:
-    """Run ``lfhtr ARGS`` and SIGKILL it as soon as ``ready()``; fail if it finished first."""
-    process = subprocess.Popen([sys.executable, "-m", "lfhtr", *args], stderr=subprocess.PIPE)
+def _signal_when(args: list[str], ready: Callable[[], bool], signum: int) -> tuple[int, str]:
+    """Run ``lfhtr ARGS``, send it ``signum`` as soon as ``ready()``; its exit code and stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lfhtr", *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
     deadline = time.monotonic() + 240
     while process.poll() is None and not ready() and time.monotonic() < deadline:
         time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the stage ended before it could be killed"
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    return process.returncode, stderr
+
+
+def _kill_when(args: list[str], ready: Callable[[], bool]) -> None:
+    """Run ``lfhtr ARGS`` and SIGKILL it as soon as ``ready()``; fail if it finished first."""
+    returncode, _ = _signal_when(args, ready, signal.SIGKILL)
+    assert returncode == -signal.SIGKILL, "the stage ended before it could be killed"
 
 
 def _step_in(sidecar: Path) -> int:
@@ -88,11 +97,27 @@ def test_kill_9_during_pretrain_then_resume_matches_an_uninterrupted_run(
     last = session.output / "checkpoints" / "pretrain-last.pt"
     _kill_when(["run", "pretrain", str(session.source)], lambda: _step_in(last.with_suffix(".json")) >= 20)
     assert checkpoint.load(last)[0]["step"] < 60  # the file a kill interrupted is whole, not torn
+    last.with_suffix(".json").unlink()  # resume reads its state (early stopping too) from the checkpoint
     result = CliRunner().invoke(app, ["run", "pretrain", str(session.source), "--resume"])
     assert result.exit_code == 0, result.output
     _assert_same_weights(last, straight.output / "checkpoints" / "pretrain-last.pt")
     steps = [json.loads(line)["step"] for line in (session.output / "logs" / "pretrain.jsonl").open()]
     assert steps == [10, 20, 30, 40, 50, 60]  # no lost or doubled validation
+
+
+def test_sigterm_during_pretrain_saves_where_it_stopped_and_says_how_to_resume(
+    make_session: Callable[..., Session],
+) -> None:
+    """Containers, SLURM and systemd stop jobs with SIGTERM: it must save like Ctrl-C does."""
+    session = make_session(output="terminated", model=TINY_MODEL, pretrain={"steps": 5000, "val_every": 7})
+    sidecar = session.output / "checkpoints" / "pretrain-last.json"
+    returncode, stderr = _signal_when(
+        ["run", "pretrain", str(session.source)], lambda: _step_in(sidecar) >= 7, signal.SIGTERM
+    )
+    assert returncode == 130, stderr
+    stopped = re.search(r"pretrain interrupted at step (\d+); continue with --resume", stderr)
+    assert stopped, stderr
+    assert _step_in(sidecar) == int(stopped[1]) >= 7  # the checkpoint holds the step it stopped at
 
 
 def test_kill_9_during_adapt_then_resume_matches_an_uninterrupted_run(

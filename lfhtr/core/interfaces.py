@@ -14,14 +14,14 @@ import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from lfhtr.core.settings import DecodeSettings, LabelledSet, UnlabelledSet
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     import numpy as np
 
@@ -151,8 +151,9 @@ class AdaptationOptions(PluginOptions):
 AdaptOptionsT = TypeVar("AdaptOptionsT", bound=AdaptationOptions)
 
 
-class AdaptRound(Protocol):
-    """What the core's round loop offers a strategy's hooks during one round (read-only for them)."""
+@dataclass(frozen=True)
+class AdaptRound:
+    """What the core's round loop hands a strategy's hooks during one round."""
 
     index: int
     """0-based round number."""
@@ -164,14 +165,10 @@ class AdaptRound(Protocol):
     """This round's chosen images with their readings (empty while choosing)."""
     previous: Mapping[str, str]
     """Last round's pseudo-labels, image name → text."""
-
-    def read(self, images: Sequence[np.ndarray]) -> list[Reading]:
-        """The current model's greedy readings of ``images`` (in order)."""
-        ...
-
-    def augment(self, image: np.ndarray, rng: random.Random) -> np.ndarray:
-        """``image`` through the spec's augmenters, drawing randomness from ``rng``."""
-        ...
+    read: Callable[[Sequence[np.ndarray]], list[Reading]]
+    """The current model's greedy readings of some images, in order (read as one batch)."""
+    augment: Callable[[np.ndarray, random.Random], np.ndarray]
+    """An image through the spec's augmenters, drawing randomness from the given generator."""
 
 
 class AdaptationStrategy(Plugin[AdaptOptionsT], ABC):

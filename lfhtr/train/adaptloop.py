@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from lfhtr.atomic import atomic_write
-from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy, Reading
+from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy, AdaptRound, Reading
 from lfhtr.imaging.folder import ImageSet
 from lfhtr.imaging.labels import LabelledImages
 from lfhtr.pipeline import STREAMS, SynthPipeline
@@ -34,7 +34,6 @@ from lfhtr.train.distributed import SINGLE_PROCESS, Ranks
 from lfhtr.train.interrupt import saving_on_interrupt
 from lfhtr.train.measure import measure
 from lfhtr.train.reader import Reader, reader_for
-from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.trainer import Trainer
 
 READ_BATCH = 64
@@ -43,27 +42,6 @@ READ_BATCH = 64
 
 def fresh_state() -> dict[str, Any]:
     return {"round": 0, "labels": None, "previous": {}, "step_in_round": 0}
-
-
-@dataclass
-class RoundView:
-    """The core's ``AdaptRound``: what a strategy's hooks may look at and use during one round."""
-
-    index: int
-    rounds: int
-    charset: Charset
-    target: Sequence[np.ndarray]
-    pseudo_labels: Sequence[tuple[np.ndarray, str]]
-    previous: Mapping[str, str]
-    recognizer: Recognizer
-    pipeline: SynthPipeline
-
-    def read(self, images: Sequence[np.ndarray]) -> list[Reading]:
-        """Greedy readings by the current model, as one batch (its padding is the widest image's)."""
-        return Reader(self.recognizer, batch_size=max(1, len(images))).read(images)
-
-    def augment(self, image: np.ndarray, rng: random.Random) -> np.ndarray:
-        return self.pipeline.augment(image, rng)
 
 
 @dataclass
@@ -116,17 +94,20 @@ class AdaptLoop:
             self.save()
         return self.finish()
 
-    def _view(self, r: int, pseudo_labels: Sequence[tuple[np.ndarray, str]]) -> RoundView:
-        return RoundView(
+    def _view(self, r: int, pseudo_labels: Sequence[tuple[np.ndarray, str]]) -> AdaptRound:
+        return AdaptRound(
             r,
             self.options.rounds,
             self.charset,
             self.target.images,
             pseudo_labels,
             self.state["previous"],
-            self.trainer.recognizer,
-            self.pipeline,
+            self._read_as_one_batch,
+            self.pipeline.augment,
         )
+
+    def _read_as_one_batch(self, images: Sequence[np.ndarray]) -> list[Reading]:
+        return Reader(self.trainer.recognizer, batch_size=max(1, len(images))).read(images)
 
     def _choose(self, r: int) -> dict[str, str] | None:
         """Round r's pseudo-labels (image name → text), or None when the strategy stops."""
