@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from lfhtr import __version__
+from lfhtr import __version__, runcli
 from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
@@ -45,18 +44,11 @@ app = typer.Typer(
 spec_app = typer.Typer(no_args_is_help=True, help="Validate a session spec or export its JSON Schema.")
 fonts_app = typer.Typer(invoke_without_command=True, help="List the handwriting fonts and their coverage.")
 app.add_typer(spec_app, name="spec")
+app.add_typer(runcli.run_app, name="run")
 app.add_typer(fonts_app, name="fonts")
 out = Console()
 
 SpecPath = Annotated[Path, typer.Argument(help="Session spec (JSON).")]
-
-
-class Stage(str, Enum):
-    synth = "synth"
-    pretrain = "pretrain"
-    adapt = "adapt"
-    evaluate = "evaluate"
-    transcribe = "transcribe"
 
 
 def _version(value: bool) -> None:
@@ -159,59 +151,22 @@ def fonts_preview(
 
 
 @app.command()
-def run(
-    stage: Annotated[Stage, typer.Argument(help="Which stage to run.")],
-    path: SpecPath,
-    resume: Annotated[
-        bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")
-    ] = False,
-    restart: Annotated[bool, typer.Option(help="Start over even if checkpoints exist.")] = False,
-    checkpoint: Annotated[str | None, typer.Option(help="Checkpoint to use instead of the default.")] = None,  # noqa: UP007
-    images: Annotated[
-        str | None, typer.Option(help="transcribe: folder to read (overrides the spec).")
-    ] = None,  # noqa: UP007
-    workers: Annotated[int | None, typer.Option(help="synth: worker processes (overrides the spec).")] = None,  # noqa: UP007
-) -> None:
-    """Run one stage of the session: synth, pretrain, adapt, evaluate or transcribe."""
-    from lfhtr.session import Session
-
-    session = Session.load(path)
-    # paths typed on the command line are relative to where the user is, unlike paths in the spec
-    checkpoint = str(Path(checkpoint).resolve()) if checkpoint else None
-    images = str(Path(images).resolve()) if images else None
-    if stage is Stage.synth:
-        from lfhtr.stages import synth
-
-        synth.run(session, workers)
-    elif stage is Stage.pretrain:
-        from lfhtr.stages import pretrain
-
-        pretrain.run(session, resume=resume, restart=restart)
-    elif stage is Stage.adapt:
-        from lfhtr.stages import adapt
-
-        adapt.run(session, resume=resume, restart=restart, checkpoint=checkpoint)
-    elif stage is Stage.evaluate:
-        from lfhtr.stages import evaluate
-
-        evaluate.run(session, checkpoint)
-    else:
-        from lfhtr.stages import transcribe
-
-        transcribe.run(session, images, checkpoint)
-
-
-@app.command()
 def export(
     path: SpecPath,
     onnx: Annotated[Path, typer.Option(help="ONNX file to write (a .json sidecar goes beside it).")],
-    checkpoint: Annotated[str | None, typer.Option(help="Checkpoint to export, not the default.")] = None,  # noqa: UP007
+    checkpoint: runcli.Checkpoint = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing ONNX file and its sidecar.")] = False,
+    set_: runcli.Sets = None,
+    device: runcli.Device = None,
+    quiet: runcli.Quiet = False,
+    verbose: runcli.Verbose = False,
+    log_file: runcli.LogFile = None,
 ) -> None:
     """Export the session's recogniser (adapted, else best pretrained) to ONNX, checked against PyTorch."""
-    from lfhtr.session import Session
     from lfhtr.stages import export as stage
 
-    stage.run(Session.load(path), onnx.resolve(), str(Path(checkpoint).resolve()) if checkpoint else None)
+    session = runcli.load_session(path, set_, device, quiet, verbose, log_file)
+    stage.run(session, onnx.resolve(), str(checkpoint.resolve()) if checkpoint else None, force)
 
 
 def main() -> None:

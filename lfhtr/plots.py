@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lfhtr.atomic import atomic_path
-from lfhtr.progress import console
+from lfhtr.log import log
 
 
 def plot_adaptation(records: list[dict[str, Any]], output: Path) -> bool:
@@ -16,7 +16,7 @@ def plot_adaptation(records: list[dict[str, Any]], output: Path) -> bool:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        console.print("adapt: matplotlib not installed; skipping the round plot (pip install lfhtr[plots])")
+        log.warning("adapt: matplotlib not installed; skipping the round plot (pip install lfhtr[plots])")
         return False
     rounds = [r for r in records if "round" in r]
     fig, left = plt.subplots(figsize=(6, 4), dpi=100)

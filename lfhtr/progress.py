@@ -16,6 +16,8 @@ from rich.progress import (
 from rich.text import Text
 
 console = Console(stderr=True)
+show_bars = True
+"""Off with ``lfhtr ... --quiet``: messages at WARNING and up only, no bars."""
 
 
 class RateColumn(TextColumn):
@@ -43,4 +45,5 @@ def progress(unit: str = "it") -> Progress:
         TextColumn("{task.fields[status]}"),
         console=console,
         transient=False,
+        disable=not show_bars,
     )

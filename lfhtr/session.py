@@ -25,8 +25,8 @@ class Session:
             raise SpecError(f"{source}: charset: {exc}.") from None
 
     @classmethod
-    def load(cls, path: Path) -> Session:
-        return cls(specs.load(path), path.resolve().parent, str(path))
+    def load(cls, path: Path, overrides: list[str] | None = None) -> Session:
+        return cls(specs.load(path, overrides), path.resolve().parent, str(path))
 
     def resolve(self, path: str | Path) -> Path:
         return self.base_dir / Path(path).expanduser()

@@ -129,6 +129,20 @@ def test_monitor_labels_never_reach_the_training_loss(
     assert (session.output / "logs" / "adapt.png").read_bytes().startswith(b"\x89PNG")
 
 
+def _fail_training_at(monkeypatch: pytest.MonkeyPatch, call: int, error: BaseException) -> None:
+    """Make the ``call``-th training step (0-based) raise ``error``; steps before it run as usual."""
+    original = Trainer.train_step
+    calls = {"n": 0}
+
+    def failing(self, batch, model=None):  # type: ignore[no-untyped-def]
+        if calls["n"] == call:
+            raise error
+        calls["n"] += 1
+        return original(self, batch, model)
+
+    monkeypatch.setattr(Trainer, "train_step", failing)
+
+
 def test_adapt_resumes_mid_round_to_the_same_model(
     make_session: Callable[..., Session], pretrained: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,21 +150,25 @@ def test_adapt_resumes_mid_round_to_the_same_model(
     adapt.run(straight)
 
     resumed = _adapt_session(make_session, pretrained, "resumed")
-    original = Trainer.train_step
-    calls = {"n": 0}
-
-    def killed(self, batch, model=None):  # type: ignore[no-untyped-def]
-        if calls["n"] == 8:  # round 2, step 2 (just after a mid-round save)
-            raise KeyboardInterrupt
-        calls["n"] += 1
-        return original(self, batch, model)
-
-    monkeypatch.setattr(Trainer, "train_step", killed)
+    _fail_training_at(monkeypatch, 8, KeyboardInterrupt())  # round 2, step 2 (just after a mid-round save)
     with pytest.raises(LfhtrError, match="adapt interrupted in round 2 at step 2; continue with --resume"):
         adapt.run(resumed)
-    monkeypatch.setattr(Trainer, "train_step", original)
+    monkeypatch.undo()
     adapt.run(resumed, resume=True)
     a, _ = checkpoint.load(straight.output / "checkpoints" / "adapted.pt")
     b, _ = checkpoint.load(resumed.output / "checkpoints" / "adapted.pt")
     for key in a["model"]:
         assert torch.equal(a["model"][key], b["model"][key]), key
+
+
+def test_a_crash_before_a_rounds_first_save_logs_that_round_once_after_resume(
+    make_session: Callable[..., Session], pretrained: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = _adapt_session(make_session, pretrained, "crashed")
+    _fail_training_at(monkeypatch, 6, RuntimeError("power cut"))  # round 2, step 0: nothing saved in it
+    with pytest.raises(RuntimeError, match="power cut"):
+        adapt.run(session)
+    monkeypatch.undo()
+    adapt.run(session, resume=True)
+    records = [json.loads(x) for x in (session.output / "logs" / "adapt.jsonl").read_text().splitlines()]
+    assert [(r["round"], bool(r.get("final"))) for r in records] == [(0, False), (1, False), (2, True)]

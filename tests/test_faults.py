@@ -23,11 +23,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from lfhtr.cli import app
-from lfhtr.errors import DataError
+from lfhtr.core import spec as specs
+from lfhtr.errors import DataError, LfhtrError
 from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import adapt, pretrain, synth
 from lfhtr.train import checkpoint
+from lfhtr.train.trainer import Trainer
 
 TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}
 
@@ -242,6 +244,53 @@ def _other_charset(session: Session, tmp_path: Path) -> list[str]:
     return ["run", "transcribe", "--images", str(tmp_path)]
 
 
+def _with(session: Session, **changes: object) -> None:
+    """Rewrite the session's spec with dotted-key changes."""
+    data = json.loads(Path(session.source).read_text())
+    specs.apply_overrides(data, [f"{key.replace('__', '.')}={json.dumps(v)}" for key, v in changes.items()])
+    Path(session.source).write_text(json.dumps(data))
+
+
+def _infinite_lr(session: Session, tmp_path: Path) -> list[str]:
+    _with(session, pretrain__lr=float("inf"))
+    return ["run", "pretrain", "--restart"]
+
+
+def _no_channels(session: Session, tmp_path: Path) -> list[str]:
+    _with(session, model__channels=[])
+    return ["run", "pretrain", "--restart"]
+
+
+def _huge_model(session: Session, tmp_path: Path) -> list[str]:
+    _with(session, model__hidden=1_000_000)
+    return ["run", "pretrain", "--restart"]
+
+
+def _unsupported_device(session: Session, tmp_path: Path) -> list[str]:
+    return ["run", "pretrain", "--restart", "--device", "mps"]
+
+
+def _output_inside_a_file(session: Session, tmp_path: Path) -> list[str]:
+    return ["run", "pretrain", "--set", 'output="/dev/null/run"']
+
+
+def _changed_model_then_resume(session: Session, tmp_path: Path) -> list[str]:
+    _with(session, model__hidden=24)
+    return ["run", "pretrain", "--resume"]
+
+
+def _hostile_checkpoint(session: Session, tmp_path: Path) -> list[str]:
+    state, meta = checkpoint.load(session.output / "checkpoints" / "pretrain-best.pt")
+    meta["model"]["hidden"] = 30_000  # would allocate tens of GB if it were believed
+    torch.save({"state": state, "meta": meta}, tmp_path / "hostile.pt")
+    return ["run", "transcribe", "--images", str(tmp_path), "--checkpoint", str(tmp_path / "hostile.pt")]
+
+
+def _pickled_checkpoint(session: Session, tmp_path: Path) -> list[str]:
+    torch.save({"state": {}, "meta": Path("/")}, tmp_path / "pickled.pt")  # a Python object, not tensors
+    return ["run", "transcribe", "--images", str(tmp_path), "--checkpoint", str(tmp_path / "pickled.pt")]
+
+
 @pytest.mark.parametrize(
     ("break_it", "expected"),
     [
@@ -252,6 +301,14 @@ def _other_charset(session: Session, tmp_path: Path) -> list[str]:
         (_only_bad_images, "none of the images could be read"),
         (_empty_folder, "empty: no images matching"),
         (_other_charset, "trained for charset"),
+        (_infinite_lr, "pretrain.lr: Input should be a finite number"),
+        (_no_channels, "model.channels: List should have at least 4 items"),
+        (_huge_model, "model.hidden: Input should be less than or equal to 1024"),
+        (_unsupported_device, "hardware.device: 'mps' is not supported"),
+        (_output_inside_a_file, "/dev/null/run: cannot create the run folder"),
+        (_changed_model_then_resume, "was trained with another model than the spec now sets"),
+        (_hostile_checkpoint, "hostile.pt: does not hold a compatible model"),
+        (_pickled_checkpoint, "pickled.pt: contains Python objects, not an lfhtr checkpoint; refused"),
     ],
     ids=lambda v: v.__name__.strip("_") if callable(v) else "",
 )
@@ -270,3 +327,40 @@ def test_bad_input_is_one_line_and_leaves_the_run_intact(
     [error] = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert expected in error and "Traceback" not in result.output
     assert _snapshot(session.output) == before
+
+
+def test_ctrl_c_mid_chunk_then_resume_matches_an_uninterrupted_run_with_dropout(
+    make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropout draws from the global generator, which resume restores: nothing else may draw from it."""
+    model = {**TINY_MODEL, "layers": 2, "dropout": 0.3}
+    settings = {"steps": 30, "val_every": 15}
+    straight = make_session(output="straight", model=model, pretrain=settings)
+    pretrain.run(straight)
+    session = make_session(output="interrupted", model=model, pretrain=settings)
+    original = Trainer.train_step
+
+    def interrupted(self, batch, model=None):  # type: ignore[no-untyped-def]
+        if self.step == 11:  # inside the second chunk of eight batches, between validations
+            raise KeyboardInterrupt
+        return original(self, batch, model)
+
+    monkeypatch.setattr(Trainer, "train_step", interrupted)
+    with pytest.raises(LfhtrError, match="pretrain interrupted at step 11"):
+        pretrain.run(session)
+    monkeypatch.undo()
+    pretrain.run(session, resume=True)
+    last = "checkpoints/pretrain-last.pt"
+    _assert_same_weights(session.output / last, straight.output / last)
+
+
+def test_a_loss_that_stays_non_finite_ends_the_run_before_anything_is_saved(
+    make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = make_session(model=TINY_MODEL, pretrain={"steps": 100, "val_every": 50})
+    monkeypatch.setattr(
+        "lfhtr.train.trainer.batch_loss", lambda *_: torch.tensor(float("nan"), requires_grad=True)
+    )
+    with pytest.raises(LfhtrError, match=r"training diverged: .* 20 steps in a row \(step 20\)"):
+        pretrain.run(session)
+    assert not (session.output / "checkpoints").exists()

@@ -43,9 +43,12 @@ def test_broken_plugin_is_reported_with_its_distribution_and_others_still_work(
     specs.validate({"augmenters": [{"kind": "blur"}]})  # the spec model still builds
     with pytest.raises(SpecError, match=r"augmenters\[0\]\.kind: .*broken-lfhtr-plugin"):
         specs.validate({"augmenters": [{"kind": "smudge"}]})
+    with pytest.raises(PluginError, match=r"model plugin 'exits'.*failed to load: SystemExit: 0"):
+        plugins.load("model", "exits")  # sys.exit() at import must not end (or "succeed") the CLI
     result = CliRunner().invoke(app, ["plugins"])
     assert result.exit_code == 0
     assert "smudge" in result.output and "broken" in result.output and "elastic" in result.output
+    assert "exits" in result.output
 
 
 def test_unknown_kind_lists_installed_and_suggests() -> None:

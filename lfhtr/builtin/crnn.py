@@ -25,8 +25,6 @@ class CrnnNet(RecognitionNet):
 
     def __init__(self, num_classes: int, height: int, options: CrnnOptions) -> None:
         super().__init__()
-        if len(options.channels) != 4:
-            raise ValueError("model.channels needs exactly four values")
         c1, c2, c3, c4 = options.channels
         self.cnn = nn.Sequential(
             _block(1, c1, (2, 2)),

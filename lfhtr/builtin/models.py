@@ -8,7 +8,7 @@ and are imported only when a model is built, so validating a spec never imports 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
@@ -19,20 +19,24 @@ if TYPE_CHECKING:
 
 
 class CrnnOptions(PluginOptions):
-    channels: list[int] = Field(
-        default_factory=lambda: [24, 48, 96, 128], description="Conv channels of the four CNN stages."
+    # upper bounds keep a checkpoint's metadata (untrusted input) from sizing a model past any machine
+    channels: list[Annotated[int, Field(ge=1, le=1024)]] = Field(
+        default_factory=lambda: [24, 48, 96, 128],
+        min_length=4,
+        max_length=4,
+        description="Conv channels of the four CNN stages.",
     )
-    hidden: int = Field(128, ge=8, description="LSTM hidden size per direction.")
+    hidden: int = Field(128, ge=8, le=1024, description="LSTM hidden size per direction.")
     layers: int = Field(2, ge=1, le=6, description="BiLSTM layers.")
     dropout: float = Field(0.2, ge=0, lt=1)
 
 
 class AttentionOptions(CrnnOptions):
-    attention: int = Field(128, ge=8, description="Size of the additive attention's hidden layer.")
+    attention: int = Field(128, ge=8, le=1024, description="Size of the additive attention's hidden layer.")
     ctc_weight: float = Field(
         0.3, ge=0, le=1, description="Weight of the CTC loss beside the decoder's cross-entropy."
     )
-    max_length: int = Field(48, ge=1, description="Longest reading the decoder may emit.")
+    max_length: int = Field(48, ge=1, le=512, description="Longest reading the decoder may emit.")
 
 
 class CrnnCtc(ModelArchitecture[CrnnOptions]):

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 class PluginOptions(BaseModel):
     """Base of every plugin's options; unknown keys are rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 OptionsT = TypeVar("OptionsT", bound=PluginOptions)

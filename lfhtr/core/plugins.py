@@ -122,7 +122,9 @@ def load(family: str, name: str) -> type[Plugin]:
     info = _info(family, ep)
     try:
         cls = ep.load()
-    except Exception as exc:  # a third-party import can fail in any way; report it, never crash the CLI
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # any failure, sys.exit() included: report it, never end the CLI
         raise PluginError(
             f"{family} plugin '{name}' ({info.target}) from {info.origin} failed to load: "
             f"{type(exc).__name__}: {exc}"

@@ -116,7 +116,7 @@ class SessionSpec(Strict):
         default_factory=DeviceSettings, description="Device, CPU threads and mixed precision."
     )
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 def _tagged(family: str, name: str, options: type[PluginOptions]) -> type[BaseModel]:
@@ -217,7 +217,8 @@ def validate(data: Any, source: str = "spec") -> SessionSpec:
         raise SpecError(format_validation_error(exc, data, source)) from None
 
 
-def load(path: Path) -> SessionSpec:
+def load(path: Path, overrides: list[str] | None = None) -> SessionSpec:
+    """The spec in ``path``, with ``dotted.key=value`` overrides applied before validation."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -228,6 +229,10 @@ def load(path: Path) -> SessionSpec:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SpecError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}.") from None
+    if overrides:
+        if not isinstance(data, dict):
+            raise SpecError(f"{path}: the spec must be a JSON object, not {type(data).__name__}.")
+        apply_overrides(data, overrides)
     return validate(data, str(path))
 
 

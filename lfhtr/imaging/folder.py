@@ -33,7 +33,9 @@ def list_images(folder: Path, include: list[str], limit: int | None) -> list[Pat
     files = sorted(
         p
         for p in folder.rglob("*")
-        if p.suffix.lower() in IMAGE_SUFFIXES and any(fnmatch.fnmatch(p.name, pat) for pat in include)
+        if p.suffix.lower() in IMAGE_SUFFIXES
+        and any(fnmatch.fnmatch(p.name, pat) for pat in include)
+        and p.is_file()  # a FIFO or device named like an image would block the reader forever
     )
     if not files:
         raise DataError(

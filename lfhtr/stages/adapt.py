@@ -8,8 +8,8 @@ from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
 from lfhtr.imaging.labels import load_labelled
+from lfhtr.log import log
 from lfhtr.pipeline import build_pipeline
-from lfhtr.progress import console
 from lfhtr.session import Session
 from lfhtr.stages.common import checkpoint_path, default_checkpoint, guard_fresh_start, setup
 from lfhtr.train import distributed
@@ -37,7 +37,7 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
         session.resolve(o.target.images), recognizer.height, o.target.include, o.target.limit
     )
     for line in target.skipped:
-        console.print(f"[yellow]skipped[/] {line}")
+        log.warning(f"skipped {line}")
     monitor = load_labelled(o.monitor, session.resolve, recognizer.height) if o.monitor else None
     trainer = Trainer(
         recognizer, Schedule(o.rounds * o.steps_per_round, o.lr), device, session.spec.hardware.amp
@@ -57,7 +57,7 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
         loop.resume(device)
     elif ranks.main:
         paths.log.unlink(missing_ok=True)
-    console.print(f"adapt: {strategy.kind} from {base.name} on {len(target.images)} unlabelled images")
+    log.info(f"adapt: {strategy.kind} from {base.name} on {len(target.images)} unlabelled images")
     adapted = loop.run()
     distributed.finish(ranks)
     return adapted

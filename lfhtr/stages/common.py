@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from lfhtr.errors import LfhtrError
-from lfhtr.progress import console
+from lfhtr.log import log
 from lfhtr.session import Session
 from lfhtr.train.device import configure_threads, select_device
 from lfhtr.train.distributed import SINGLE_PROCESS, Ranks
@@ -21,7 +21,7 @@ def setup(session: Session, ranks: Ranks = SINGLE_PROCESS) -> torch.device:
     threads = configure_threads(session.spec.hardware)
     torch.manual_seed(session.spec.seed)
     random.seed(session.spec.seed)
-    console.print(f"device: {device} ({threads} CPU threads)")
+    log.info(f"device: {device} ({threads} CPU threads)")
     return device
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import SpecError
 from lfhtr.imaging.labels import load_labelled
-from lfhtr.progress import console
+from lfhtr.log import log
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
 from lfhtr.train.measure import measure
@@ -55,7 +55,7 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     recognizer = load_recognizer(session, path, device)
     data = load_labelled(settings.data, session.resolve, recognizer.height)
     for line in data.skipped:
-        console.print(f"[yellow]skipped[/] {line}")
+        log.warning(f"skipped {line}")
     reader = reader_for(session, recognizer, settings.decode, settings.batch_size, "evaluate.decode.lexicon")
     metrics, readings = measure(reader, data.images, data.texts)
     rows = [
@@ -72,7 +72,7 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
         out / "metrics.json", json.dumps({"checkpoint": str(path), "images": len(rows), **metrics}, indent=2)
     )
     atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst))
-    console.print(
+    log.info(
         f"evaluate: {len(rows)} images, loss {metrics['loss']:.3f}, "
         f"CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f} "
         f"(no case: CER {metrics['cer_nocase']:.4f}, WER {metrics['wer_nocase']:.4f}; "

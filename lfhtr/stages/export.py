@@ -22,8 +22,8 @@ import torch
 from lfhtr.atomic import atomic_path, atomic_write
 from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import LfhtrError
+from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, build_pipeline
-from lfhtr.progress import console
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint
 from lfhtr.train.batching import Batch, collate
@@ -34,12 +34,26 @@ TOLERANCE = 1e-3  # max |Δ log-prob| between ONNX Runtime and PyTorch on the ch
 CHECK_SAMPLES = 8
 
 
-def run(session: Session, output: Path, checkpoint: str | None = None) -> Path:
+def _refuse_clobbering(session: Session, output: Path, force: bool) -> None:
+    """The graph and its ``.json`` sidecar must not replace the spec, a checkpoint, or (unasked) anything."""
+    sidecar = output.with_suffix(".json")
+    if output.suffix.lower() == ".json":
+        raise LfhtrError(f"{output}: the ONNX file needs another suffix (its .json sidecar goes beside it).")
+    protected = {Path(session.source).resolve(), *session.output.joinpath("checkpoints").glob("*")}
+    for target in (output, sidecar):
+        if target.resolve() in {p.resolve() for p in protected}:
+            raise LfhtrError(f"{target}: is the spec or a checkpoint of this session; export elsewhere.")
+        if target.exists() and not force:
+            raise LfhtrError(f"{target} exists; pass --force to replace it, or export elsewhere.")
+
+
+def run(session: Session, output: Path, checkpoint: str | None = None, force: bool = False) -> Path:
+    _refuse_clobbering(session, output, force)
     path = default_checkpoint(session, checkpoint, "adapted", "pretrain-best")
     recognizer = load_recognizer(session, path, torch.device("cpu"))
     net = recognizer.net.eval()
     if type(net).read is not RecognitionNet.read:
-        console.print("export: this model decodes with its own decoder; the graph holds its CTC output")
+        log.info("export: this model decodes with its own decoder; the graph holds its CTC output")
     batch = _check_batch(session, recognizer)
     with atomic_path(output) as tmp:
         _export(net, batch.images, batch.widths, tmp)
@@ -58,7 +72,7 @@ def run(session: Session, output: Path, checkpoint: str | None = None) -> Path:
         ),
     )
     shown = f"max |Δ| vs PyTorch {difference:.2e}" if difference is not None else "not checked"
-    console.print(f"export: wrote {output} from {path.name} ({shown})")
+    log.info(f"export: wrote {output} from {path.name} ({shown})")
     return output
 
 
@@ -97,7 +111,7 @@ def _compare(path: Path, net: torch.nn.Module, images: torch.Tensor, widths: tor
     try:
         import onnxruntime
     except ModuleNotFoundError:
-        console.print("[yellow]export: onnxruntime is not installed; the graph was not checked[/]")
+        log.warning("export: onnxruntime is not installed; the graph was not checked")
         return None
     wider = torch.nn.functional.pad(images, (0, 24))  # a width the tracer never saw: dynamic axes work
     runtime = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from lfhtr.imaging.labels import LabelledImages, load_labelled
+from lfhtr.log import log
 from lfhtr.pipeline import build_pipeline
-from lfhtr.progress import console, progress
+from lfhtr.progress import progress
 from lfhtr.session import Session
 from lfhtr.stages.common import checkpoint_path, guard_fresh_start, setup
 from lfhtr.train import checkpoint, distributed, runlog
@@ -71,12 +72,13 @@ class Pretraining:
             checkpoint.save(path, state, meta)
 
     def resume(self, device: Any) -> None:
-        state, _meta = checkpoint.load(self.last, device)
+        state, meta = checkpoint.load(self.last, device)
+        checkpoint.resumable(self.last, meta, self.trainer.recognizer)
         self.trainer.load_state_dict(state)
         self.stopping.load_state_dict(state["early_stopping"])
         if self.ranks.main:
             runlog.truncate_after(self.log, "step", self.trainer.step)
-        console.print(f"pretrain: resuming at step {self.trainer.step}")
+        log.info(f"pretrain: resuming at step {self.trainer.step}")
 
     def validate(self) -> bool:
         """Measure, log and checkpoint (rank 0 only); whether early stopping says to stop."""
@@ -92,7 +94,7 @@ class Pretraining:
         shown = f"synth CER {metrics['cer']:.3f}" + (
             f", real CER {record['real']['cer']:.3f}" if v.real else ""
         )
-        console.print(f"step {self.trainer.step}: {shown}" + (" (best)" if improved else ""))
+        log.info(f"step {self.trainer.step}: {shown}" + (" (best)" if improved else ""))
         return self.stopping.exhausted
 
 
@@ -121,9 +123,9 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
     elif ranks.main:
         job.log.unlink(missing_ok=True)
     params = sum(p.numel() for p in recognizer.net.parameters())
-    console.print(f"pretrain: {spec.model.kind} with {params / 1e6:.2f} M parameters, {settings.steps} steps")
+    log.info(f"pretrain: {spec.model.kind} with {params / 1e6:.2f} M parameters, {settings.steps} steps")
     if ranks.active:
-        console.print(f"pretrain: {ranks.world} processes of {settings.batch_size} images per step")
+        log.info(f"pretrain: {ranks.world} processes of {settings.batch_size} images per step")
 
     chunks = SyntheticChunks(pipeline, session.charset, settings.batch_size, ranks.rank, ranks.world)
     batches = synthetic_batches(chunks, trainer.step, settings.workers)
@@ -143,10 +145,8 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
             bar.update(task, advance=1, status=f"loss {smoothed:.3f}")
             at_validation = trainer.step % settings.val_every == 0 or trainer.step == settings.steps
             if at_validation and distributed.agree(ranks.main and job.validate(), ranks):
-                console.print(
-                    f"pretrain: no better synthetic CER for {settings.patience} validations; stopping"
-                )
+                log.info(f"pretrain: no better synthetic CER for {settings.patience} validations; stopping")
                 break
     distributed.finish(ranks)
-    console.print(f"pretrain: best synthetic CER {job.stopping.best:.3f}; checkpoint {job.best}")
+    log.info(f"pretrain: best synthetic CER {job.stopping.best:.3f}; checkpoint {job.best}")
     return job.best

@@ -16,8 +16,9 @@ import torch
 from PIL import Image
 
 from lfhtr.atomic import atomic_write
+from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, SynthPipeline, build_pipeline
-from lfhtr.progress import console, progress
+from lfhtr.progress import progress
 from lfhtr.session import Session
 
 SHARD = 250
@@ -81,7 +82,7 @@ def run(session: Session, workers: int | None = None) -> Path:
     jobs = _pending(folder, count)
     done = count - sum(stop - start for _, start, stop in jobs)
     if done:
-        console.print(f"synth: resuming, {done} of {count} images already written")
+        log.info(f"synth: resuming, {done} of {count} images already written")
     with progress("img") as bar:
         task = bar.add_task("synth", total=count, completed=done, status="")
         for finished in _run_jobs(session, jobs, settings.workers if workers is None else workers):
@@ -90,5 +91,5 @@ def run(session: Session, workers: int | None = None) -> Path:
         (folder / "parts" / f"{start:07d}.tsv").read_text("utf-8") for start in range(0, count, SHARD)
     )
     atomic_write(folder / "labels.tsv", manifest)
-    console.print(f"synth: {count} images and labels.tsv in {folder}")
+    log.info(f"synth: {count} images and labels.tsv in {folder}")
     return folder

@@ -8,7 +8,7 @@ from pathlib import Path
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
-from lfhtr.progress import console
+from lfhtr.log import log
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
 from lfhtr.train.reader import load_recognizer, reader_for
@@ -24,7 +24,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     recognizer = load_recognizer(session, path, device)
     found = load_folder(session.resolve(folder), recognizer.height, ["*"])
     for line in found.skipped:
-        console.print(f"[yellow]skipped[/] {line}")
+        log.warning(f"skipped {line}")
     reader = reader_for(
         session, recognizer, settings.decode, settings.batch_size, "transcribe.decode.lexicon"
     )
@@ -42,7 +42,5 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
             "file\ttext\tconfidence\n"
             + "".join(f"{n}\t{r.text}\t{r.confidence:.4f}\n" for n, r in zip(found.names, readings)),
         )
-    console.print(
-        f"transcribe: {len(readings)} images read with {path.name}; {len(found.skipped)} skipped; {out}"
-    )
+    log.info(f"transcribe: {len(readings)} images read with {path.name}; {len(found.skipped)} skipped; {out}")
     return out

@@ -23,9 +23,10 @@ from lfhtr.atomic import atomic_write
 from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy, AdaptRound, Reading
 from lfhtr.imaging.folder import ImageSet
 from lfhtr.imaging.labels import LabelledImages
+from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, SynthPipeline
 from lfhtr.plots import plot_adaptation
-from lfhtr.progress import console, progress
+from lfhtr.progress import progress
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint, pseudolabels, runlog
@@ -74,10 +75,14 @@ class AdaptLoop:
 
     def resume(self, device: torch.device) -> None:
         """Continue from the last checkpoint: weights, optimiser, RNGs, and where the round stood."""
-        state, _meta = checkpoint.load(self.paths.last, device)
+        state, meta = checkpoint.load(self.paths.last, device)
+        checkpoint.resumable(self.paths.last, meta, self.trainer.recognizer)
         self.trainer.load_state_dict(state)
         self.state = state["adapt"]
-        console.print(f"adapt: resuming round {self.state['round'] + 1}, step {self.state['step_in_round']}")
+        if self.ranks.main:  # a round whose labels are not in the state is chosen (and logged) again
+            chosen = self.state["round"] - (self.state["labels"] is None)
+            runlog.truncate_after(self.paths.log, "round", chosen)
+        log.info(f"adapt: resuming round {self.state['round'] + 1}, step {self.state['step_in_round']}")
 
     def run(self) -> Path:
         """Every round from where the state stands, then the final model; resumable mid-round."""
@@ -126,7 +131,7 @@ class AdaptLoop:
         changed = pseudolabels.changed(self.state["previous"], current)
         self._log_round(r, readings, kept, changed)
         if self.strategy.stop(view, len(kept), changed):
-            console.print(f"adapt: stopping after choosing round {r + 1}'s labels ({changed} changed)")
+            log.info(f"adapt: stopping after choosing round {r + 1}'s labels ({changed} changed)")
             return None
         return current
 
@@ -138,7 +143,12 @@ class AdaptLoop:
         """
         o, state = self.options, self.state
         index = {name: i for i, name in enumerate(self.target.names)}
-        items = [(self.target.images[index[name]], text) for name, text in state["labels"]]
+        items = [(self.target.images[index[name]], text) for name, text in state["labels"] if name in index]
+        if len(items) < len(state["labels"]):
+            gone = len(state["labels"]) - len(items)
+            log.warning(
+                f"adapt: {gone} pseudo-labelled images are no longer in adapt.target; training without them"
+            )
         view = self._view(r, items)
         synthetic = round(o.batch_size * o.synthetic_share)
         status = f"{len(items)} pseudo-labels"
@@ -204,7 +214,7 @@ class AdaptLoop:
                 ),
             )
         shown = f", monitor CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
-        console.print(
+        log.info(
             f"adapt round {r + 1}: kept {len(kept)}/{len(readings)}, "
             f"mean confidence {record['mean_confidence_kept']:.3f}, changed {changed}{shown}"
         )
@@ -223,15 +233,11 @@ class AdaptLoop:
         metrics = self._monitor_metrics()
         meta = self._describe("adapted", rounds=self.state["round"], monitor=metrics)
         checkpoint.save(self.paths.final, {"model": self.trainer.net.state_dict()}, meta)
-        log = self.paths.log
-        records = runlog.read(log)
-        runlog.append(
-            log, {"round": self.state["round"], "final": True, "time": time.time(), "monitor": metrics}
-        )
-        plot_adaptation(
-            records + [{"round": self.state["round"], "monitor": metrics}], log.parent / "adapt.png"
-        )
+        logged, rounds = self.paths.log, self.state["round"]
+        records = runlog.read(logged)
+        runlog.append(logged, {"round": rounds, "final": True, "time": time.time(), "monitor": metrics})
+        plot_adaptation(records + [{"round": rounds, "monitor": metrics}], logged.parent / "adapt.png")
         if metrics:
-            console.print(f"adapt: final monitor CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f}")
-        console.print(f"adapt: adapted model in {self.paths.final}")
+            log.info(f"adapt: final monitor CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f}")
+        log.info(f"adapt: adapted model in {self.paths.final}")
         return self.paths.final

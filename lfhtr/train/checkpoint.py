@@ -18,6 +18,7 @@ from lfhtr import __version__
 from lfhtr.atomic import atomic_path, atomic_write
 from lfhtr.core import plugins
 from lfhtr.errors import CheckpointError
+from lfhtr.train import runlog
 
 if TYPE_CHECKING:
     from lfhtr.session import Session
@@ -44,10 +45,26 @@ def describe(session: Session, recognizer: Recognizer, stage: str, step: int, **
     }
 
 
+def resumable(path: Path, meta: dict[str, Any], recognizer: Recognizer) -> None:
+    """Refuse to resume into a model other than the one the checkpoint holds (another spec's)."""
+    expected = recognizer.meta()
+    differing = [key for key in expected if meta.get(key) != expected[key]]
+    if differing:
+        raise CheckpointError(
+            f"{path}: was trained with another {' and '.join(differing)} than the spec now sets; restore "
+            "the spec it was trained with, or start over with --restart."
+        )
+
+
 def save(path: Path, state: dict[str, Any], meta: dict[str, Any]) -> None:
     with atomic_path(path) as tmp:
-        torch.save({"state": state, "meta": meta}, tmp)
-    atomic_write(sidecar(path), json.dumps(meta, indent=2, ensure_ascii=False))
+        try:
+            torch.save({"state": state, "meta": meta}, tmp)
+        except RuntimeError as exc:  # torch's writer reports a full disk this way
+            raise OSError(str(exc).splitlines()[0]) from None
+    atomic_write(
+        sidecar(path), json.dumps(runlog.finite(meta), indent=2, ensure_ascii=False, allow_nan=False)
+    )
 
 
 def load(path: Path, map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
@@ -58,13 +75,16 @@ def load(path: Path, map_location: str | torch.device = "cpu") -> tuple[dict[str
     try:
         blob = torch.load(path, map_location=map_location, weights_only=True)
         return blob["state"], blob["meta"]
+    except pickle.UnpicklingError:
+        raise CheckpointError(
+            f"{path}: contains Python objects, not an lfhtr checkpoint; refused (loading it could run code)."
+        ) from None
     except (
         RuntimeError,
         EOFError,
         KeyError,
         TypeError,
         zipfile.BadZipFile,
-        pickle.UnpicklingError,
         OSError,
     ) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -19,6 +19,10 @@ def select_device(settings: DeviceSettings) -> torch.device:
         raise SpecError(
             f"hardware.device: '{settings.device}' is not a device; use auto, cpu or cuda."
         ) from None
+    if device.type not in ("cpu", "cuda"):
+        raise SpecError(
+            f"hardware.device: '{settings.device}' is not supported; use auto, cpu or cuda (cuda:N)."
+        )
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SpecError("hardware.device: CUDA requested but not available; use auto or cpu.")
     return device

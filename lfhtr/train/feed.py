@@ -46,6 +46,8 @@ class SyntheticChunks(Dataset[list[Batch]]):
 def synthetic_batches(chunks: SyntheticChunks, start_step: int, workers: int) -> Iterator[Batch]:
     """Endless batches from ``start_step`` on, rendered by ``workers`` processes (0: in this one)."""
     first_chunk, skip = divmod(start_step, CHUNK)
+    # its own generator: drawing the workers' base seed from the global one would shift every dropout
+    # mask after a resume, which restores the global generator before this loader starts
     loader = DataLoader(
         chunks,
         batch_size=None,
@@ -54,6 +56,7 @@ def synthetic_batches(chunks: SyntheticChunks, start_step: int, workers: int) ->
         prefetch_factor=2 if workers else None,
         persistent_workers=False,
         worker_init_fn=_quiet_worker,
+        generator=torch.Generator().manual_seed(chunks.pipeline.seed),
     )
     for batches in loader:
         yield from batches[skip:]

@@ -16,7 +16,7 @@ import torch
 from lfhtr.core import plugins
 from lfhtr.core.interfaces import ModelArchitecture, Reading
 from lfhtr.core.network import RecognitionNet
-from lfhtr.errors import CheckpointError
+from lfhtr.errors import CheckpointError, PluginError
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint
 from lfhtr.train.batching import Batch, collate
@@ -41,7 +41,7 @@ class Recognizer:
             architecture = plugins.build("model", options.pop("kind"), options)
             rec = cls(architecture, Charset(meta["charset"]), int(meta["height"]))  # type: ignore[arg-type]
             rec.net.load_state_dict(state["model"])
-        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+        except (KeyError, RuntimeError, ValueError, TypeError, PluginError) as exc:
             raise CheckpointError(f"{path}: does not hold a compatible model ({exc}).") from None
         rec.net.to(device)
         return rec, state, meta

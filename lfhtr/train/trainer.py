@@ -14,8 +14,12 @@ from typing import Any
 import torch
 
 from lfhtr.core.network import TrainingObjective
+from lfhtr.errors import LfhtrError
 from lfhtr.train.batching import Batch, collate
 from lfhtr.train.recognizer import Recognizer
+
+DIVERGED_AFTER = 20
+"""Consecutive non-finite losses that end a run: a few can be a bad batch, this many is divergence."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule.factor)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.step = 0
+        self.nonfinite = 0  # consecutive steps whose loss was NaN or infinite
 
     def train_step(self, batch: Batch, model: torch.nn.Module | None = None) -> float:
         """One update; ``model`` may be a DDP wrapper of ``self.objective``."""
@@ -75,6 +80,12 @@ class Trainer:
             self.scheduler.step()
         self.step += 1
         value = float(loss.detach())
+        self.nonfinite = 0 if math.isfinite(value) else self.nonfinite + 1
+        if self.nonfinite >= DIVERGED_AFTER:
+            raise LfhtrError(
+                f"training diverged: the loss was not finite for {DIVERGED_AFTER} steps in a row (step "
+                f"{self.step}); lower the learning rate and resume from the last checkpoint or --restart."
+            )
         return value if math.isfinite(value) else float("nan")
 
     def state_dict(self) -> dict[str, Any]:

@@ -1,0 +1,44 @@
+"""Messages through the standard ``logging`` module: the console shows them, a log file keeps them.
+
+Stages log to the ``lfhtr`` logger. ``configure`` (called by the CLI) shows INFO and up on stderr
+(WARNING and up with ``quiet``, DEBUG with ``verbose``) and can copy every message, timestamped, to a
+file: cluster jobs and CI keep a record without parsing progress bars. Embedding code that never calls
+it gets Python's usual behaviour (warnings only).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lfhtr import progress
+
+log = logging.getLogger("lfhtr")
+
+
+class ConsoleHandler(logging.Handler):
+    """One plain line per message on the progress bars' console, warnings marked and in colour."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = self.format(record)
+        if record.levelno >= logging.WARNING:
+            progress.console.print(f"warning: {text}", style="yellow", markup=False, highlight=False)
+        else:
+            progress.console.print(text, markup=False, highlight=False)
+
+
+def configure(quiet: bool = False, verbose: bool = False, log_file: Path | None = None) -> None:
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+        handler.close()
+    console = ConsoleHandler(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+    log.addHandler(console)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        record = logging.FileHandler(log_file, encoding="utf-8")
+        record.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        record.setLevel(logging.DEBUG if verbose else logging.INFO)
+        log.addHandler(record)
+    log.setLevel(min(h.level for h in log.handlers))
+    log.propagate = False
+    progress.show_bars = not quiet

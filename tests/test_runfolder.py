@@ -1,0 +1,100 @@
+"""The run folder: one stage at a time, files that keep their mode, no orphans, nothing clobbered."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lfhtr.atomic import atomic_write
+from lfhtr.cli import app
+from lfhtr.errors import LfhtrError
+from lfhtr.imaging.folder import list_images
+from lfhtr.runlock import LOCK_NAME, locked
+from lfhtr.session import Session
+from lfhtr.stages import pretrain
+
+TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}
+
+
+def test_a_second_stage_on_a_locked_run_folder_is_refused_naming_the_holder(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from lfhtr.runlock import locked\n"
+            f"with locked(Path({str(tmp_path)!r}), 'pretrain'):\n"
+            "    print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        busy = rf"in use by another lfhtr stage \(pid {holder.pid}, lfhtr run"
+        with pytest.raises(LfhtrError, match=busy), locked(tmp_path, "adapt"):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with locked(tmp_path, "adapt"):  # the kernel released the dead holder's lock
+        assert (tmp_path / LOCK_NAME).exists()
+    assert not (tmp_path / LOCK_NAME).exists()
+
+
+def test_taking_the_lock_removes_what_a_killed_run_left_half_written(tmp_path: Path) -> None:
+    orphan = tmp_path / "checkpoints" / ".pretrain-last.pt.x1y2z3.tmp"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"half a checkpoint")
+    kept = tmp_path / "checkpoints" / "pretrain-last.pt"
+    kept.write_bytes(b"whole")
+    with locked(tmp_path, "pretrain"):
+        assert not orphan.exists() and kept.read_bytes() == b"whole"
+
+
+def test_written_files_get_the_umask_mode_or_keep_their_own(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "new.json", "{}")
+        assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644
+        (tmp_path / "shared.json").write_text("{}")
+        os.chmod(tmp_path / "shared.json", 0o664)
+        atomic_write(tmp_path / "shared.json", "[]")
+        assert stat.S_IMODE((tmp_path / "shared.json").stat().st_mode) == 0o664
+    finally:
+        os.umask(previous)
+
+
+def test_a_fifo_named_like_an_image_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "word.png").write_bytes(b"\x89PNG")
+    os.mkfifo(tmp_path / "pipe.png")
+    assert [p.name for p in list_images(tmp_path, ["*"], None)] == ["word.png"]
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (lambda s: Path(s.source), "needs another suffix"),
+        (lambda s: s.output / "model.json", "needs another suffix"),
+        (lambda s: s.output / "checkpoints" / "pretrain-best.pt", "is the spec or a checkpoint"),
+        (lambda s: s.output / "checkpoints" / "pretrain-best.onnx", "is the spec or a checkpoint"),
+        (lambda s: s.output / "existing.onnx", "exists; pass --force"),
+    ],
+)
+def test_export_never_replaces_the_spec_a_checkpoint_or_an_existing_file(
+    make_session: Callable[..., Session], target: Callable[[Session], Path], expected: str
+) -> None:
+    session = make_session(model=TINY_MODEL, pretrain={"steps": 2, "val_every": 2})
+    pretrain.run(session)
+    (session.output / "existing.onnx").write_bytes(b"keep me")
+    before = {p: p.read_bytes() for p in [Path(session.source), *session.output.rglob("*")] if p.is_file()}
+    path = target(session)
+    result = CliRunner().invoke(app, ["export", str(session.source), "--onnx", str(path)])
+    assert result.exit_code == 2 and expected in result.output, result.output
+    assert {p: p.read_bytes() for p in before} == before
