@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from lfhtr.atomic import atomic_write
 from lfhtr.cli import app
 from lfhtr.errors import LfhtrError
-from lfhtr.imaging.folder import list_images
 from lfhtr.runlock import LOCK_NAME, locked
 from lfhtr.session import Session
 from lfhtr.stages import pretrain
@@ -69,12 +68,6 @@ def test_written_files_get_the_umask_mode_or_keep_their_own(tmp_path: Path) -> N
         assert stat.S_IMODE((tmp_path / "shared.json").stat().st_mode) == 0o664
     finally:
         os.umask(previous)
-
-
-def test_a_fifo_named_like_an_image_is_not_read(tmp_path: Path) -> None:
-    (tmp_path / "word.png").write_bytes(b"\x89PNG")
-    os.mkfifo(tmp_path / "pipe.png")
-    assert [p.name for p in list_images(tmp_path, ["*"], None)] == ["word.png"]
 
 
 @pytest.mark.parametrize(

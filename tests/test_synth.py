@@ -70,6 +70,16 @@ def test_synth_writes_identical_output_for_a_seed_and_resumes(make_session: Call
     assert (folder / "labels.tsv").read_text().splitlines() == labels
 
 
+def test_synth_redraws_shards_written_for_another_count_or_spec(make_session: Callable[..., Session]) -> None:
+    synth.run(make_session(synth={"count": 30}))
+    folder = synth.run(make_session(synth={"count": 270}))  # the first shard held 30, not 250
+    assert len((folder / "labels.tsv").read_text().splitlines()) == 270 == len(_digest(folder))
+    reseeded = synth.run(make_session(seed=8, synth={"count": 270}))
+    fresh = synth.run(make_session(seed=8, synth={"count": 270, "folder": "fresh"}))
+    assert _digest(reseeded) == _digest(fresh)
+    assert (reseeded / "labels.tsv").read_text() == (fresh / "labels.tsv").read_text()
+
+
 def test_synth_with_worker_processes_matches_single_process(
     make_session: Callable[..., Session], tmp_path: Path
 ) -> None:

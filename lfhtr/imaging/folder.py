@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from lfhtr.errors import DataError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm", ".ppm"}
 MAX_PIXELS = 40_000_000  # a word image larger than this is a mistake or a decompression bomb
+MAX_ASPECT = 50
+"""Widest word image, in heights: scaling a 40000×1 file to the model's height would take gigabytes."""
+MIN_CONTRAST = 8
+"""Grey levels between the darkest and lightest pixel below which an image holds no ink to read."""
 
 
 @dataclass
@@ -44,6 +48,22 @@ def list_images(folder: Path, include: list[str], limit: int | None) -> list[Pat
     return files[:limit] if limit else files
 
 
+def _greyscale(img: Image.Image) -> Image.Image:
+    """8-bit grey as the scan shows it: upright (EXIF), transparency on white, high bit depths by range."""
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        paper.alpha_composite(rgba)
+        return paper.convert("L")
+    if img.mode.startswith(("I", "F")):  # 16/32-bit integer and float: stretch their own range to 0-255
+        values = np.asarray(img, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        scaled = (values - low) * (255.0 / (high - low)) if high > low else np.zeros_like(values)
+        return Image.fromarray(np.round(scaled).astype(np.uint8))
+    return img.convert("L")
+
+
 def load_word_image(path: Path, height: int) -> np.ndarray:
     """Greyscale, dark ink on light paper, scaled to ``height`` with the aspect ratio kept."""
     with warnings.catch_warnings():
@@ -51,8 +71,14 @@ def load_word_image(path: Path, height: int) -> np.ndarray:
         with Image.open(path) as img:
             if img.width * img.height > MAX_PIXELS:
                 raise DataError(f"{path}: {img.width}×{img.height} is too large for a word image")
-            grey = img.convert("L")
+            grey = _greyscale(img)
+    if grey.width > MAX_ASPECT * grey.height:
+        raise DataError(
+            f"{path}: {grey.width}×{grey.height} is over {MAX_ASPECT} times as wide as high; not a word image"
+        )
     arr = np.asarray(grey)
+    if arr.size == 0 or int(arr.max()) - int(arr.min()) < MIN_CONTRAST:
+        raise DataError(f"{path}: blank (no ink to read)")
     if arr.size and arr.mean() < 110:  # white ink on black: a negative scan or an inverted export
         grey = Image.fromarray(255 - arr)
     width = max(1, round(grey.width * height / max(1, grey.height)))

@@ -7,7 +7,9 @@ only those. Because a sample depends only on (seed, index), the resumed output i
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import torch
 from PIL import Image
 
 from lfhtr.atomic import atomic_write
+from lfhtr.core import spec as specs
 from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, SynthPipeline, build_pipeline
 from lfhtr.progress import progress
@@ -32,14 +35,42 @@ def _png(image_array: object) -> bytes:
     return buffer.getvalue()
 
 
-def write_shard(pipeline: SynthPipeline, folder: Path, start: int, stop: int) -> int:
-    rows = []
+IMAGE_FIELDS = ("seed", "charset", "height", "corpus", "renderer", "augmenters")
+"""The spec fields that decide what the images are: a shard written under others is stale."""
+
+
+def signature(session: Session) -> str:
+    data = specs.dump(session.spec)
+    blob = json.dumps({key: data[key] for key in IMAGE_FIELDS}, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _header(sign: str, start: int, stop: int) -> str:
+    return f"# lfhtr synth {sign} {start} {stop}\n"
+
+
+def _part(folder: Path, start: int) -> Path:
+    return folder / "parts" / f"{start:07d}.tsv"
+
+
+def _rows(folder: Path, sign: str, start: int, stop: int) -> str | None:
+    """The shard's manifest rows if it is complete and was written for this spec, else None."""
+    try:
+        header, _, rows = _part(folder, start).read_text("utf-8").partition("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    complete = header + "\n" == _header(sign, start, stop) and rows.count("\n") == stop - start
+    return rows if complete else None
+
+
+def write_shard(pipeline: SynthPipeline, folder: Path, sign: str, start: int, stop: int) -> int:
+    rows = [_header(sign, start, stop)]
     stream = STREAMS["synth"]
     for index, (text, image) in enumerate(pipeline.samples(range(stream + start, stream + stop)), start):
         name = f"{index:07d}.png"
         atomic_write(folder / name, _png(image))
         rows.append(f"{name}\t{text}\n")
-    atomic_write(folder / "parts" / f"{start:07d}.tsv", "".join(rows))
+    atomic_write(_part(folder, start), "".join(rows))
     return stop - start
 
 
@@ -49,20 +80,20 @@ def _init_worker(session: Session) -> None:
     _worker_pipeline = build_pipeline(session)
 
 
-def _worker_shard(job: tuple[Path, int, int]) -> int:
+def _worker_shard(job: tuple[Path, str, int, int]) -> int:
     assert _worker_pipeline is not None
     return write_shard(_worker_pipeline, *job)
 
 
-def _pending(folder: Path, count: int) -> list[tuple[Path, int, int]]:
+def _pending(folder: Path, sign: str, count: int) -> list[tuple[Path, str, int, int]]:
     return [
-        (folder, start, min(start + SHARD, count))
+        (folder, sign, start, min(start + SHARD, count))
         for start in range(0, count, SHARD)
-        if not (folder / "parts" / f"{start:07d}.tsv").exists()
+        if _rows(folder, sign, start, min(start + SHARD, count)) is None
     ]
 
 
-def _run_jobs(session: Session, jobs: list[tuple[Path, int, int]], workers: int) -> Iterator[int]:
+def _run_jobs(session: Session, jobs: list[tuple[Path, str, int, int]], workers: int) -> Iterator[int]:
     if workers == 0:
         pipeline = build_pipeline(session)
         for job in jobs:
@@ -79,8 +110,14 @@ def run(session: Session, workers: int | None = None) -> Path:
     settings = session.spec.synth
     folder = session.output / settings.folder
     count = settings.count
-    jobs = _pending(folder, count)
-    done = count - sum(stop - start for _, start, stop in jobs)
+    sign = signature(session)
+    jobs = _pending(folder, sign, count)
+    done = count - sum(stop - start for _, _, start, stop in jobs)
+    stale = sum(_part(folder, start).exists() for _, _, start, _ in jobs)
+    if stale:
+        log.warning(
+            f"synth: {stale} shards in {folder} were written by another spec or count; redrawing them"
+        )
     if done:
         log.info(f"synth: resuming, {done} of {count} images already written")
     with progress("img") as bar:
@@ -88,7 +125,7 @@ def run(session: Session, workers: int | None = None) -> Path:
         for finished in _run_jobs(session, jobs, settings.workers if workers is None else workers):
             bar.advance(task, finished)
     manifest = "".join(
-        (folder / "parts" / f"{start:07d}.tsv").read_text("utf-8") for start in range(0, count, SHARD)
+        _rows(folder, sign, start, min(start + SHARD, count)) or "" for start in range(0, count, SHARD)
     )
     atomic_write(folder / "labels.tsv", manifest)
     log.info(f"synth: {count} images and labels.tsv in {folder}")
