@@ -163,7 +163,32 @@ def test_empty_folder_and_no_checkpoint_are_clear_errors(
 def test_huge_image_is_skipped_not_loaded(tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
     folder.mkdir()
-    Image.fromarray(np.full((32, 80), 255, np.uint8)).save(folder / "ok.png")
+    word = np.full((32, 80), 255, np.uint8)
+    word[10:20, 10:70] = 0  # some ink: a blank image is skipped for that reason
+    Image.fromarray(word).save(folder / "ok.png")
     Image.new("L", (9000, 9000), 255).save(folder / "huge.png")
     found = load_folder(folder, 32, ["*"])
     assert found.names == ["ok.png"] and "huge.png" in found.skipped[0] and "too large" in found.skipped[0]
+
+
+def test_a_new_pretraining_sets_an_old_adaptation_aside_and_evaluate_names_what_it_read_with(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    labels_folder = tmp_path / "real"
+    session = make_session(
+        pretrain={"steps": 4, "val_every": 4}, evaluate={"data": {"images": str(labels_folder)}}
+    )
+    _write_labelled(session, labels_folder, 4)
+    pretrain.run(session)
+    checkpoints = session.output / "checkpoints"
+    for suffix in (".pt", ".json"):  # an adaptation of this first model
+        (checkpoints / f"adapted{suffix}").write_bytes((checkpoints / f"pretrain-best{suffix}").read_bytes())
+    pretrain.run(session, restart=True)
+    assert not (checkpoints / "adapted.pt").exists()
+    [aside] = checkpoints.glob("superseded-*")
+    assert sorted(p.name for p in aside.iterdir()) == ["adapted.json", "adapted.pt"]
+    evaluate.run(session)
+    metrics = json.loads((session.output / "evaluate" / "metrics.json").read_text())
+    assert metrics["checkpoint"] == f"{checkpoints / 'pretrain-best.pt'} (pretrain, step 4)"
+    assert metrics["decoding"] == "greedy + lexicon"
+    assert "(pretrain, step 4)" in (session.output / "evaluate" / "report.html").read_text()

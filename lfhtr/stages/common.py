@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 import torch
@@ -40,6 +41,20 @@ def guard_fresh_start(last: Path, stage: str, resume: bool, restart: bool) -> bo
             f"{last} exists: pass --resume to continue that run, or --restart to start {stage} over."
         )
     return False
+
+
+def set_aside_adapted(session: Session) -> None:
+    """Move an earlier adaptation's checkpoints aside: they adapted a model a new pretraining replaces,
+    and evaluate, transcribe and export would otherwise prefer them to it."""
+    folder = session.output / "checkpoints"
+    stale = [p for name in ("adapted", "adapt-last") for p in folder.glob(f"{name}.*")]
+    if not stale:
+        return
+    aside = folder / f"superseded-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside.mkdir(parents=True, exist_ok=True)
+    for path in stale:
+        path.replace(aside / path.name)
+    log.warning(f"pretrain: the earlier adaptation's checkpoints now in {aside} (they adapted the old model)")
 
 
 def default_checkpoint(session: Session, explicit: str | None, *names: str) -> Path:

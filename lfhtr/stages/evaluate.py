@@ -28,7 +28,10 @@ def _data_uri(image: np.ndarray) -> str:
 
 
 def _report(
-    rows: list[tuple[str, str, str, float, int, np.ndarray]], metrics: dict[str, float], worst: int
+    rows: list[tuple[str, str, str, float, int, np.ndarray]],
+    metrics: dict[str, float],
+    worst: int,
+    source: dict[str, str],
 ) -> str:
     ranked = sorted(rows, key=lambda r: (-r[4] / max(1, len(r[1])), r[0]))[:worst]
     cells = "".join(
@@ -37,10 +40,13 @@ def _report(
         for name, truth, pred, conf, dist, img in ranked
     )
     summary = " · ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+    described = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in source.items())
     return (
         "<!doctype html><meta charset='utf-8'><title>lfhtr evaluation</title>"
-        "<style>body{font-family:sans-serif}td{padding:2px 8px;border-bottom:1px solid #ddd}</style>"
-        f"<h1>lfhtr evaluation</h1><p>{html.escape(summary)}</p><h2>Worst {len(ranked)} errors</h2>"
+        "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ddd;"
+        "text-align:left}img{height:48px}</style>"
+        f"<h1>lfhtr evaluation</h1><table>{described}</table><p>{html.escape(summary)}</p>"
+        f"<h2>Worst {len(ranked)} errors (edits per character)</h2>"
         f"<table><tr><th>image</th><th>truth</th><th>prediction</th><th>edits</th><th>confidence</th>"
         f"<th>file</th></tr>{cells}</table>"
     )
@@ -68,12 +74,16 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
         "file\ttruth\tprediction\tconfidence\tedits\n"
         + "".join(f"{n}\t{t}\t{p}\t{c:.4f}\t{d}\n" for n, t, p, c, d, _ in rows),
     )
-    atomic_write(
-        out / "metrics.json", json.dumps({"checkpoint": str(path), "images": len(rows), **metrics}, indent=2)
-    )
-    atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst))
+    source = {
+        "checkpoint": recognizer.origin,
+        "decoding": reader.decoding,
+        "data": str(session.resolve(settings.data.images)),
+    }
+    atomic_write(out / "metrics.json", json.dumps({**source, "images": len(rows), **metrics}, indent=2))
+    atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst, source))
     log.info(
-        f"evaluate: {len(rows)} images, loss {metrics['loss']:.3f}, "
+        f"evaluate: {recognizer.origin}, {reader.decoding} decoding, {len(rows)} images, "
+        f"loss {metrics['loss']:.3f}, "
         f"CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f} "
         f"(no case: CER {metrics['cer_nocase']:.4f}, WER {metrics['wer_nocase']:.4f}; "
         f"letters: CER {metrics['cer_letters']:.4f}); results in {out}"

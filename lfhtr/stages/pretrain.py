@@ -19,7 +19,7 @@ from lfhtr.log import log
 from lfhtr.pipeline import build_pipeline
 from lfhtr.progress import progress
 from lfhtr.session import Session
-from lfhtr.stages.common import checkpoint_path, guard_fresh_start, setup
+from lfhtr.stages.common import checkpoint_path, guard_fresh_start, set_aside_adapted, setup
 from lfhtr.train import checkpoint, distributed, runlog
 from lfhtr.train.distributed import Ranks
 from lfhtr.train.early_stopping import EarlyStopping
@@ -122,6 +122,7 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
         job.resume(device)
     elif ranks.main:
         job.log.unlink(missing_ok=True)
+        set_aside_adapted(session)
     params = sum(p.numel() for p in recognizer.net.parameters())
     log.info(f"pretrain: {spec.model.kind} with {params / 1e6:.2f} M parameters, {settings.steps} steps")
     if ranks.active:

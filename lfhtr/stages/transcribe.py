@@ -42,5 +42,8 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
             "file\ttext\tconfidence\n"
             + "".join(f"{n}\t{r.text}\t{r.confidence:.4f}\n" for n, r in zip(found.names, readings)),
         )
-    log.info(f"transcribe: {len(readings)} images read with {path.name}; {len(found.skipped)} skipped; {out}")
+    log.info(
+        f"transcribe: {len(readings)} images read with {recognizer.origin}, {reader.decoding} decoding; "
+        f"{len(found.skipped)} skipped; {out}"
+    )
     return out

@@ -23,12 +23,13 @@ from lfhtr.train.recognizer import Recognizer
 
 
 def load_recognizer(session: Session, path: Path, device: torch.device) -> Recognizer:
-    recognizer, _state, _meta = Recognizer.from_checkpoint(path, device)
+    recognizer, _state, meta = Recognizer.from_checkpoint(path, device)
     if recognizer.charset != session.charset:
         raise CheckpointError(
             f"{path}: trained for charset {recognizer.charset.chars!r}, but the spec's charset differs; "
             "use the spec the model was trained with or retrain."
         )
+    recognizer.origin = f"{path} ({meta.get('stage', '?')}, step {meta.get('step', '?')})"
     return recognizer
 
 
@@ -41,6 +42,14 @@ class Reader:
     decode: DecodeSettings = field(default_factory=lambda: GREEDY)
     lexicon: Lexicon | None = None
     batch_size: int = 64
+
+    @property
+    def decoding(self) -> str:
+        """How this reader decodes, for reports: e.g. 'beam (width 10) + lexicon'."""
+        method = self.decode.method + (
+            f" (width {self.decode.beam_width})" if self.decode.method == "beam" else ""
+        )
+        return method + (" + lexicon" if self.lexicon is not None else "")
 
     def read(self, images: Sequence[np.ndarray]) -> list[Reading]:
         """Readings in input order; with a lexicon each is the corpus word the image supports best."""

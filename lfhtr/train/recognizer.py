@@ -29,6 +29,7 @@ class Recognizer:
         self.net: RecognitionNet = architecture.build(charset.num_classes, height)
         self.charset = charset
         self.height = height
+        self.origin = "a new model"  # the checkpoint it was loaded from, with stage and step, for reports
 
     @classmethod
     def from_checkpoint(
