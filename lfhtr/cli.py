@@ -14,10 +14,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from lfhtr import __version__, runcli
+from lfhtr import __version__, log, runcli
 from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
@@ -31,7 +32,7 @@ class ErrorsAsOneLine(TyperGroup):
         try:
             return super().invoke(ctx)
         except LfhtrError as exc:
-            Console(stderr=True, soft_wrap=True, highlight=False).print(f"[red]error:[/] {exc}")
+            log.log.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
 
 
@@ -47,6 +48,7 @@ app.add_typer(spec_app, name="spec")
 app.add_typer(runcli.run_app, name="run")
 app.add_typer(fonts_app, name="fonts")
 out = Console()
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 SpecPath = Annotated[Path, typer.Argument(help="Session spec (JSON).")]
 
@@ -64,6 +66,15 @@ def main_options(
     ] = None,
 ) -> None:
     """Train a word recogniser on synthetic handwriting, then adapt it to real unlabelled images."""
+    log.configure()  # plain console messages; `run` and `export` reconfigure with their own flags
+
+
+def _warn_broken_plugins() -> None:
+    """A plugin that does not load is left out of the spec model, and a built-in it shadows with it
+    (its name registered twice): say so, or init's defaults would change without a word."""
+    for family in plugins.FAMILIES:
+        for error in plugins.loadable(family)[1]:
+            err.print(f"[yellow]warning:[/] {escape(str(error))} It is left out of the spec.")
 
 
 @app.command()
@@ -76,15 +87,18 @@ def init(
     ] = None,
 ) -> None:
     """Write a complete session spec with every default, plus its JSON Schema beside it."""
-    if path.exists() and not force:
-        raise LfhtrError(f"{path} exists; pass --force to overwrite it.")
     schema_path = path.with_name("session.schema.json")
+    schema = json.dumps(specs.schema(), indent=2)
+    for existing in (path, schema_path):
+        if existing.exists() and not force and (existing is path or existing.read_text("utf-8") != schema):
+            raise LfhtrError(f"{existing} exists; pass --force to overwrite it.")
     data = specs.dump(
         specs.validate(specs.apply_overrides(specs.dump(specs.default_spec()), set_ or []), "--set")
     )
     data["$schema"] = schema_path.name
-    atomic_write(schema_path, json.dumps(specs.schema(), indent=2))
+    atomic_write(schema_path, schema)
     atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    _warn_broken_plugins()
     out.print(f"wrote {path} and {schema_path}")
 
 
@@ -92,6 +106,7 @@ def init(
 def spec_validate(path: SpecPath) -> None:
     """Check a spec: JSON syntax, plugin kinds, every option value."""
     specs.load(path)
+    _warn_broken_plugins()
     out.print(f"{path}: valid")
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from rich.markup import escape
+
 from lfhtr import progress
 
 log = logging.getLogger("lfhtr")
@@ -21,7 +23,9 @@ class ConsoleHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         text = self.format(record)
-        if record.levelno >= logging.WARNING:
+        if record.levelno >= logging.ERROR:
+            progress.console.print(f"[red]error:[/] {escape(text)}", soft_wrap=True, highlight=False)
+        elif record.levelno >= logging.WARNING:
             progress.console.print(f"warning: {text}", style="yellow", markup=False, highlight=False)
         else:
             progress.console.print(text, markup=False, highlight=False)

@@ -27,6 +27,28 @@ class SynthPipeline:
     renderer: Renderer
     augmenters: list[Augmenter]
     seed: int
+    height: int
+
+    def _checked(self, image: object, made_by: Renderer | Augmenter) -> np.ndarray:
+        """A plugin's image, if it keeps the contract (uint8, H×W, the session's height); else a clear error.
+
+        A wrong height or dtype would otherwise train silently on garbage or fail deep inside batching.
+        """
+        if (
+            isinstance(image, np.ndarray)
+            and image.dtype == np.uint8
+            and image.ndim == 2
+            and image.shape[0] == self.height
+            and image.shape[1] >= 1
+        ):
+            return image
+        shape = getattr(image, "shape", None)
+        dtype = getattr(image, "dtype", type(image).__name__)
+        family = "renderer" if isinstance(made_by, Renderer) else "augmenter"
+        raise DataError(
+            f"{family} '{made_by.kind}' returned {dtype} {shape}; the contract is uint8 H×W with H = "
+            f"{self.height} (docs/plugins.md)."
+        )
 
     def rng(self, index: int) -> random.Random:
         return random.Random(self.seed * 2**40 + index)
@@ -53,14 +75,16 @@ class SynthPipeline:
         for augmenter in self.augmenters:
             for k, rng in enumerate(rngs):
                 if rng.random() < augmenter.options.p:
-                    images[k] = augmenter.apply(images[k], rng)
+                    images[k] = self._checked(augmenter.apply(images[k], rng), augmenter)
         return images
 
     def samples(self, indices: Iterable[int], augment: bool = True) -> list[tuple[str, np.ndarray]]:
         """The samples at ``indices``, a stage at a time: each the same bytes as drawn alone."""
         rngs = [self.rng(index) for index in indices]
         words = [self.text(rng) for rng in rngs]
-        images = [self.renderer.render(word, rng) for word, rng in zip(words, rngs)]
+        images = [
+            self._checked(self.renderer.render(word, rng), self.renderer) for word, rng in zip(words, rngs)
+        ]
         return list(zip(words, self.augment_each(images, rngs) if augment else images))
 
     def sample(self, index: int, augment: bool = True) -> tuple[str, np.ndarray]:
@@ -80,4 +104,4 @@ def build_pipeline(session: Session) -> SynthPipeline:
     renderer: Renderer = session.build("renderer", spec.renderer)
     renderer.prepare(session.context(), spec.height)
     augmenters = [session.build("augmenter", a) for a in spec.augmenters]
-    return SynthPipeline(sampler, renderer, augmenters, spec.seed)
+    return SynthPipeline(sampler, renderer, augmenters, spec.seed, spec.height)

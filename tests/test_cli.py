@@ -75,3 +75,40 @@ def test_run_reports_missing_spec(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "synth", str(tmp_path / "nope.json")])
     assert result.exit_code == 2
     assert "no such spec file" in result.output
+
+
+def test_init_keeps_an_existing_schema_that_differs_unless_forced(tmp_path: Path) -> None:
+    (tmp_path / "session.schema.json").write_text('{"edited": true}')
+    result = runner.invoke(app, ["init", str(tmp_path / "s.json")])
+    assert result.exit_code == 2 and "session.schema.json exists; pass --force" in result.output
+    assert (tmp_path / "session.schema.json").read_text() == '{"edited": true}'
+    assert runner.invoke(app, ["init", str(tmp_path / "s.json"), "--force"]).exit_code == 0
+    assert runner.invoke(app, ["init", str(tmp_path / "t.json")]).exit_code == 0  # same schema: shared
+
+
+def test_each_stage_shows_and_accepts_only_its_own_options(tmp_path: Path) -> None:
+    transcribe = runner.invoke(app, ["run", "transcribe", "--help"]).output
+    assert "--images" in transcribe and "--workers" not in transcribe and "--resume" not in transcribe
+    assert all(option in transcribe for option in ("--set", "--device", "--quiet", "--log-file"))
+    result = runner.invoke(app, ["run", "pretrain", str(tmp_path / "s.json"), "--images", "x"])
+    assert result.exit_code == 2 and "No such option: --images" in result.output
+
+
+def test_run_applies_set_overrides_and_keeps_a_log_file(tmp_path: Path) -> None:
+    spec = tmp_path / "s.json"
+    assert runner.invoke(app, ["init", str(spec)]).exit_code == 0
+    log_file = tmp_path / "logs" / "run.log"
+    result = runner.invoke(
+        app, ["run", "evaluate", str(spec), "--set", "evaluate.batch_size=0", "--log-file", str(log_file)]
+    )
+    assert result.exit_code == 2 and "evaluate.batch_size: Input should be greater than or equal to 1" in (
+        result.output
+    )
+    somewhere = 'evaluate.data={"images": "words"}'
+    result = runner.invoke(
+        app, ["run", "evaluate", str(spec), "-q", "--set", somewhere, "--log-file", str(log_file)]
+    )
+    assert result.exit_code == 2 and "run `lfhtr run pretrain` first" in result.output
+    logged = log_file.read_text()
+    assert "INFO device: " in logged and "device: " not in result.output  # a quiet console, a full log
+    assert "ERROR no checkpoint in" in logged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import EntryPoint
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -32,7 +33,7 @@ def test_third_party_distribution_from_plugins_folder_is_discovered() -> None:
 
 
 def test_broken_plugin_is_reported_with_its_distribution_and_others_still_work(
-    broken_plugin_site: None,
+    broken_plugin_site: None, tmp_path: Path
 ) -> None:
     with pytest.raises(
         PluginError, match=r"augmenter plugin 'smudge'.*broken-lfhtr-plugin 0\.1 failed to load"
@@ -49,6 +50,8 @@ def test_broken_plugin_is_reported_with_its_distribution_and_others_still_work(
     assert result.exit_code == 0
     assert "smudge" in result.output and "broken" in result.output and "elastic" in result.output
     assert "exits" in result.output
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "s.json")])
+    assert result.exit_code == 0 and "warning:" in result.output and "'smudge'" in result.output
 
 
 def test_unknown_kind_lists_installed_and_suggests() -> None:

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from lfhtr.errors import DataError
 from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import synth
@@ -87,3 +89,18 @@ def test_synth_with_worker_processes_matches_single_process(
     multi = synth.run(make_session(synth={"count": 260, "folder": "two", "workers": 2}))
     assert _digest(single) == _digest(multi)
     assert (single / "labels.tsv").read_text() == (multi / "labels.tsv").read_text()
+
+
+def test_a_plugin_image_that_breaks_the_contract_is_a_clear_error(
+    make_session: Callable[..., Session],
+) -> None:
+    pipeline = build_pipeline(make_session(augmenters=[{"kind": "blur", "p": 1.0}]))
+    [blur] = pipeline.augmenters
+    blur.apply = lambda image, rng: image[1:]  # type: ignore[method-assign]  # one row short
+    with pytest.raises(
+        DataError, match=r"augmenter 'blur' returned uint8 \(31, \d+\); the contract is uint8"
+    ):
+        pipeline.sample(0)
+    pipeline.renderer.render = lambda text, rng: np.zeros((32, 40), np.float32)  # type: ignore[method-assign]
+    with pytest.raises(DataError, match=r"renderer 'font' returned float32 \(32, 40\)"):
+        pipeline.sample(0)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 from PIL import Image, ImageFont
-from pydantic import Field, PositiveFloat
+from pydantic import Field, PositiveFloat, model_validator
 
 from lfhtr.builtin.fonts import Font, cache_dir, default_font_dir, load_fonts
 from lfhtr.builtin.glyphs import GlyphAtlas
@@ -23,6 +24,7 @@ from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
 from lfhtr.errors import DataError
 
 Range = tuple[float, float]
+Grey = Annotated[int, Field(ge=0, le=255)]
 
 SAVE_EVERY = 1000
 """Renders between checks whether the fonts' pair verdicts have grown enough to be saved."""
@@ -52,14 +54,29 @@ class FontRendererOptions(PluginOptions):
     spacing_probability: float = Field(0.3, ge=0, le=1, description="Share of words drawn letter by letter.")
     baseline_jitter: float = Field(0.04, ge=0, le=0.3, description="Per-letter baseline wobble, in em.")
     shear: Range = Field((-0.4, 0.3), description="Horizontal shear (slant) factor range.")
-    stroke_width: tuple[int, int] = Field((0, 2), description="Extra stroke width range, in render pixels.")
-    ink: tuple[int, int] = Field((0, 90), description="Ink grey level range (0 = black).")
-    paper: tuple[int, int] = Field((185, 255), description="Paper grey level range (255 = white).")
+    stroke_width: tuple[Annotated[int, Field(ge=0, le=8)], Annotated[int, Field(ge=0, le=8)]] = Field(
+        (0, 2), description="Extra stroke width range, in render pixels."
+    )
+    ink: tuple[Grey, Grey] = Field((0, 90), description="Ink grey level range (0 = black).")
+    paper: tuple[Grey, Grey] = Field((185, 255), description="Paper grey level range (255 = white).")
     margin: Range = Field((0.0, 0.15), description="Blank margin around the word, in image heights.")
     stretch: tuple[PositiveFloat, PositiveFloat] = Field(
         (1.0, 1.5),
         description="Horizontal scale of the whole word: real hands are often wider than their fonts.",
     )
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> FontRendererOptions:
+        """A range given high to low, or ink no darker than the paper, draws blank or unreadable words."""
+        for name, value in self:
+            if isinstance(value, tuple) and len(value) == 2 and value[0] > value[1]:
+                raise ValueError(f"{name}: the first value is the low end, e.g. {list(sorted(value))}")
+        if self.ink[1] >= self.paper[0]:
+            raise ValueError(
+                f"ink {list(self.ink)} overlaps paper {list(self.paper)}: the lightest ink must stay below "
+                "the darkest paper"
+            )
+        return self
 
 
 class FontRenderer(Renderer[FontRendererOptions]):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from lfhtr.core import plugins
 from lfhtr.core.interfaces import PluginOptions
@@ -24,7 +24,17 @@ from lfhtr.text.charset import DEFAULT_CHARSET
 class SynthSettings(Strict):
     count: int = Field(1000, ge=1, description="How many images `lfhtr run synth` writes.")
     workers: int = Field(0, ge=0, description="Worker processes; 0 renders in the main process.")
-    folder: str = Field("synth", description="Sub-folder of the output folder for the written images.")
+    folder: str = Field(
+        "synth", description="Sub-folder of the output folder for the written images (relative, inside it)."
+    )
+
+    @field_validator("folder")
+    @classmethod
+    def _inside_output(cls, folder: str) -> str:
+        path = PurePosixPath(folder.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise ValueError("must be a relative folder inside the output folder, e.g. 'synth'")
+        return folder
 
 
 class PretrainSettings(Strict):
