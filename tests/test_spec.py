@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,33 @@ def test_bad_files_give_one_line_errors(tmp_path: Path) -> None:
     bad.write_text("[1, 2]")
     with pytest.raises(SpecError, match="must be a JSON object"):
         specs.load(bad)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            {"renderer": {"kind": "font", "ink": [300, -4]}},
+            "renderer.ink[0]: Input should be less than or equal",
+        ),
+        ({"renderer": {"kind": "font", "shear": [0.3, -0.4]}}, "shear: the first value is the low end"),
+        ({"renderer": {"kind": "font", "ink": [0, 200]}}, "ink [0, 200] overlaps paper [185, 255]"),
+        (
+            {"synth": {"folder": "../elsewhere"}},
+            "synth.folder: Value error, must be a relative folder inside",
+        ),
+        (
+            {"synth": {"folder": "/tmp/elsewhere"}},
+            "synth.folder: Value error, must be a relative folder inside",
+        ),
+        ({"pretrain": {"lr": float("nan")}}, "pretrain.lr: Input should be a finite number"),
+    ],
+)
+def test_values_that_would_draw_blank_images_or_write_elsewhere_are_refused(
+    data: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(SpecError, match=re.escape(expected)):
+        specs.validate(data)
 
 
 def test_schema_describes_plugin_options() -> None:
