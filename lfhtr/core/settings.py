@@ -20,9 +20,20 @@ class LabelledSet(Strict):
 
     images: str = Field(description="Folder of word images (relative paths are against the spec's folder).")
     labels: str | None = Field(
-        None, description="Label file; default: labels.tsv in the images folder (or words.txt for iam)."
+        None,
+        description="Label file; default: labels.tsv in the images folder (words.txt for iam, "
+        "transcripts.txt for transcripts).",
     )
-    format: Literal["tsv", "iam"] = Field("tsv", description="tsv: file<TAB>text; iam: IAM words.txt.")
+    format: Literal["tsv", "iam", "transcripts", "filename"] = Field(
+        "tsv",
+        description="tsv: file<TAB>text (labels.tsv); iam: IAM words.txt; transcripts: 'file text' lines "
+        "(transcripts.txt); filename: the text is in each file's name (see pattern).",
+    )
+    pattern: str = Field(
+        r"[^_]*_(?P<text>.+)",
+        description="format filename: a regular expression with a 'text' group, matched against the whole "
+        "file name without its suffix (default: the text after the first '_', as in 0001_Washington.png).",
+    )
     include: list[str] = Field(
         default_factory=lambda: ["*"], description="Glob patterns on file names to keep, e.g. ['276-*']."
     )

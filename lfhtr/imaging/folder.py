@@ -27,6 +27,7 @@ MIN_CONTRAST = 8
 @dataclass
 class ImageSet:
     names: list[str]
+    """Each image's path relative to the set's folder, with '/' separators."""
     images: list[np.ndarray]
     skipped: list[str] = field(default_factory=list)
 
@@ -88,6 +89,7 @@ def load_word_image(path: Path, height: int) -> np.ndarray:
 def load_folder(folder: Path, height: int, include: list[str], limit: int | None = None) -> ImageSet:
     result = ImageSet([], [])
     for path in list_images(folder, include, limit):
+        name = path.relative_to(folder).as_posix()  # p1/0001.png and p2/0001.png are two images
         try:
             image = load_word_image(path, height)
         except (
@@ -98,9 +100,9 @@ def load_folder(folder: Path, height: int, include: list[str], limit: int | None
             Image.DecompressionBombError,
             Image.DecompressionBombWarning,
         ) as exc:
-            result.skipped.append(f"{path.name} ({type(exc).__name__}: {exc})")
+            result.skipped.append(f"{name} ({type(exc).__name__}: {exc})")
             continue
-        result.names.append(path.name)
+        result.names.append(name)
         result.images.append(image)
     if not result.images:
         raise DataError(f"{folder}: none of the images could be read: {'; '.join(result.skipped[:3])}")

@@ -1,35 +1,68 @@
-"""Ground-truth readers: lfhtr's labels.tsv and the IAM words.txt format."""
+"""Ground truth where users keep it: labels.tsv, IAM words.txt, a transcripts.txt, or the file names.
+
+Labels name images by their path relative to the set's folder (``p1/0001.png``); a label naming a bare
+file name also matches an image in a sub-folder when no other image has that name. Labels are read for
+measuring only.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from lfhtr.core.settings import LabelledSet
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import load_folder
+from lfhtr.log import log
+
+
+def _tab_separated(path: Path, number: int, line: str) -> tuple[str, str]:
+    name, separator, text = line.partition("\t")
+    if not separator:
+        raise DataError(f"{path}:{number}: expected 'file<TAB>text', got {line[:60]!r}.")
+    return name, text
+
+
+def _space_separated(path: Path, number: int, line: str) -> tuple[str, str]:
+    name, *text = line.split(maxsplit=1)
+    return name, "".join(text).strip()
+
+
+def _pairs(path: Path, split: Callable[[Path, int, str], tuple[str, str]]) -> dict[str, str]:
+    """name → text, one pair a line; a name given twice keeps its last text, with a warning."""
+    labels: dict[str, str] = {}
+    repeated: list[str] = []
+    for number, line in _lines(path):
+        name, text = split(path, number, line)
+        if name in labels:
+            repeated.append(name)
+        labels[name] = text
+    if repeated:
+        log.warning(
+            f"{path}: {len(repeated)} names are labelled twice (e.g. {repeated[0]}); the last label counts"
+        )
+    return labels
 
 
 def read_tsv(path: Path) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for number, line in enumerate(_lines(path), 1):
-        if not line.strip():
-            continue
-        name, sep, text = line.partition("\t")
-        if not sep:
-            raise DataError(f"{path}:{number}: expected 'file<TAB>text', got {line[:60]!r}.")
-        labels[name] = text
-    return labels
+    """lfhtr's labels.tsv: ``file<TAB>text``, the file relative to the images folder."""
+    return _pairs(path, _tab_separated)
+
+
+def read_transcripts(path: Path) -> dict[str, str]:
+    """A transcripts.txt: ``file text`` per line, separated by a TAB or spaces."""
+    return _pairs(path, _space_separated)
 
 
 def read_iam(path: Path) -> dict[str, str]:
     """IAM words.txt: ``id status graylevel x y w h tag transcription``; images are ``<id>.png``."""
     labels: dict[str, str] = {}
-    for number, line in enumerate(_lines(path), 1):
-        if not line.strip() or line.startswith("#"):
+    for number, line in _lines(path):
+        if line.startswith("#"):
             continue
         parts = line.split(" ")
         if len(parts) < 9:
@@ -38,35 +71,22 @@ def read_iam(path: Path) -> dict[str, str]:
     return labels
 
 
-def _lines(path: Path) -> list[str]:
+def _lines(path: Path) -> list[tuple[int, str]]:
+    """Numbered non-empty lines; a byte-order mark is not part of the first name."""
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError(f"{path}: label file not found; set labels in the spec.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read labels ({exc}).") from None
+    return [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 
-READERS = {"tsv": ("labels.tsv", read_tsv), "iam": ("words.txt", read_iam)}
-
-
-def load_labelled(labelled: LabelledSet, resolve: Callable[[str], Path], height: int) -> LabelledImages:
-    """Images of a labelled set with their texts; images without a label are skipped and listed."""
-    folder = resolve(labelled.images)
-    default_name, reader = READERS[labelled.format]
-    labels = reader(resolve(labelled.labels) if labelled.labels else folder / default_name)
-    found = load_folder(folder, height, labelled.include, labelled.limit)
-    result = LabelledImages([], [], [], found.skipped)
-    for name, image in zip(found.names, found.images):
-        if name in labels:
-            result.names.append(name)
-            result.images.append(image)
-            result.texts.append(labels[name])
-        else:
-            result.skipped.append(f"{name} (no label)")
-    if not result.images:
-        raise DataError(f"{folder}: no image has a label in the label file; check evaluate.data.labels.")
-    return result
+READERS: dict[str, tuple[str, Callable[[Path], dict[str, str]]]] = {
+    "tsv": ("labels.tsv", read_tsv),
+    "iam": ("words.txt", read_iam),
+    "transcripts": ("transcripts.txt", read_transcripts),
+}
 
 
 @dataclass
@@ -75,3 +95,71 @@ class LabelledImages:
     images: list[np.ndarray]
     texts: list[str]
     skipped: list[str]
+
+
+def _from_names(names: list[str], pattern: str) -> dict[str, str]:
+    """Labels in the file names: the ``text`` group of ``pattern`` matched against each file's stem."""
+    compiled = re.compile(pattern)
+    found = {}
+    for name in names:
+        match = compiled.fullmatch(PurePosixPath(name).stem)
+        if match:
+            found[name] = match["text"]
+    return found
+
+
+def _matching(labels: dict[str, str], names: list[str]) -> dict[str, str]:
+    """Each image's label: by relative path, or by bare file name where that name is unique."""
+    bases: dict[str, list[str]] = {}
+    for name in names:
+        bases.setdefault(PurePosixPath(name).name, []).append(name)
+    matched = {}
+    for name in names:
+        base = PurePosixPath(name).name
+        if name in labels:
+            matched[name] = labels[name]
+        elif base in labels and len(bases[base]) == 1:
+            matched[name] = labels[base]
+    return matched
+
+
+def warn_unreadable(labelled: LabelledImages, charset: str, source: str) -> None:
+    """Say when labels hold what no model with ``charset`` can read: such errors are not the model's."""
+    empty = sum(not text for text in labelled.texts)
+    foreign = sorted({ch for text in labelled.texts for ch in text if ch not in charset})
+    if empty:
+        log.warning(f"{source}: {empty} labels are empty; their images count as deletions")
+    if foreign:
+        shown = "".join(foreign[:30])
+        log.warning(f"{source}: labels hold characters outside the charset ({shown}); they count as errors")
+
+
+def load_labelled(labelled: LabelledSet, resolve: Callable[[str], Path], height: int) -> LabelledImages:
+    """Images of a labelled set with their texts; images without a label are skipped and listed."""
+    folder = resolve(labelled.images)
+    found = load_folder(folder, height, labelled.include, labelled.limit)
+    if labelled.format == "filename":
+        source, labels = (
+            f"the file names in {folder} (pattern {labelled.pattern})",
+            _from_names(found.names, labelled.pattern),
+        )
+    else:
+        default_name, reader = READERS[labelled.format]
+        path = resolve(labelled.labels) if labelled.labels else folder / default_name
+        source, labels = str(path), reader(path)
+    matched = _matching(labels, found.names)
+    result = LabelledImages([], [], [], found.skipped)
+    for name, image in zip(found.names, found.images):
+        if name in matched:
+            result.names.append(name)
+            result.images.append(image)
+            result.texts.append(matched[name])
+        else:
+            result.skipped.append(f"{name} (no label)")
+    if not result.images:
+        example = next(iter(labels), "none")
+        raise DataError(
+            f"{source}: labels none of the {len(found.names)} images in {folder} (an image: "
+            f"{found.names[0]!r}; a label: {example!r}); check the labels file, format and folder."
+        )
+    return result

@@ -10,12 +10,14 @@ import json
 import numpy as np
 from PIL import Image
 
+from lfhtr import tsv
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import SpecError
-from lfhtr.imaging.labels import load_labelled
+from lfhtr.imaging.labels import load_labelled, warn_unreadable
 from lfhtr.log import log
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
+from lfhtr.train import runlog
 from lfhtr.train.measure import measure
 from lfhtr.train.metrics import edit_distance
 from lfhtr.train.reader import load_recognizer, reader_for
@@ -62,6 +64,7 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     data = load_labelled(settings.data, session.resolve, recognizer.height)
     for line in data.skipped:
         log.warning(f"skipped {line}")
+    warn_unreadable(data, recognizer.charset.chars, "evaluate.data")
     reader = reader_for(session, recognizer, settings.decode, settings.batch_size, "evaluate.decode.lexicon")
     metrics, readings = measure(reader, data.images, data.texts)
     rows = [
@@ -71,15 +74,16 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     out = session.output / "evaluate"
     atomic_write(
         out / "results.tsv",
-        "file\ttruth\tprediction\tconfidence\tedits\n"
-        + "".join(f"{n}\t{t}\t{p}\t{c:.4f}\t{d}\n" for n, t, p, c, d, _ in rows),
+        tsv.row("file", "truth", "prediction", "confidence", "edits")
+        + "".join(tsv.row(n, t, p, f"{c:.4f}", d) for n, t, p, c, d, _ in rows),
     )
     source = {
         "checkpoint": recognizer.origin,
         "decoding": reader.decoding,
         "data": str(session.resolve(settings.data.images)),
     }
-    atomic_write(out / "metrics.json", json.dumps({**source, "images": len(rows), **metrics}, indent=2))
+    summary = runlog.finite({**source, "images": len(rows), **metrics})
+    atomic_write(out / "metrics.json", json.dumps(summary, indent=2, allow_nan=False))
     atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst, source))
     log.info(
         f"evaluate: {recognizer.origin}, {reader.decoding} decoding, {len(rows)} images, "
@@ -88,5 +92,5 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
         f"(no case: CER {metrics['cer_nocase']:.4f}, WER {metrics['wer_nocase']:.4f}; "
         f"letters: CER {metrics['cer_letters']:.4f}); results in {out}"
     )
-    print(json.dumps(metrics))
+    print(json.dumps(runlog.finite(metrics), allow_nan=False))
     return metrics

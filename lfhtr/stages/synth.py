@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from lfhtr import tsv
 from lfhtr.atomic import atomic_write
 from lfhtr.core import spec as specs
 from lfhtr.log import log
@@ -69,7 +70,7 @@ def write_shard(pipeline: SynthPipeline, folder: Path, sign: str, start: int, st
     for index, (text, image) in enumerate(pipeline.samples(range(stream + start, stream + stop)), start):
         name = f"{index:07d}.png"
         atomic_write(folder / name, _png(image))
-        rows.append(f"{name}\t{text}\n")
+        rows.append(tsv.row(name, text))
     atomic_write(_part(folder, start), "".join(rows))
     return stop - start
 

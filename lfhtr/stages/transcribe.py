@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lfhtr import tsv
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
@@ -39,8 +40,8 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     else:
         atomic_write(
             out,
-            "file\ttext\tconfidence\n"
-            + "".join(f"{n}\t{r.text}\t{r.confidence:.4f}\n" for n, r in zip(found.names, readings)),
+            tsv.row("file", "text", "confidence")
+            + "".join(tsv.row(n, r.text, f"{r.confidence:.4f}") for n, r in zip(found.names, readings)),
         )
     log.info(
         f"transcribe: {len(readings)} images read with {recognizer.origin}, {reader.decoding} decoding; "

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lfhtr import tsv
 from lfhtr.atomic import atomic_write
 from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy, AdaptRound, Reading
 from lfhtr.imaging.folder import ImageSet
@@ -209,7 +210,7 @@ class AdaptLoop:
             atomic_write(
                 self.paths.log.parent / f"adapt-round-{r}.tsv",
                 "".join(
-                    f"{self.target.names[i]}\t{readings[i].text}\t{readings[i].confidence:.4f}\n"
+                    tsv.row(self.target.names[i], readings[i].text, f"{readings[i].confidence:.4f}")
                     for i in kept
                 ),
             )

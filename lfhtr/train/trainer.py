@@ -125,4 +125,4 @@ def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_
         total += float(batch_loss(objective, batch, device, amp=False)) * len(idx)
         count += len(idx)
     net.train(was_training)
-    return total / max(1, count)
+    return total / count if count else math.nan  # nothing scorable: no loss, not a perfect one
