@@ -124,6 +124,21 @@ def spec_schema(
         sys.stdout.write(text + "\n")
 
 
+@spec_app.command("diff")
+def spec_diff(
+    first: Annotated[Path, typer.Argument(help="A spec, or a run record from logs/runs/.")],
+    second: Annotated[Path, typer.Argument(help="The spec or run record to compare it with.")],
+) -> None:
+    """What differs between two specs (defaults filled in), one dotted field a line."""
+    from lfhtr.runrecord import ABSENT, differences, spec_of
+
+    found = differences(spec_of(first), spec_of(second))
+    for key, a, b in found:
+        shown = ["(absent)" if v is ABSENT else json.dumps(v, ensure_ascii=False) for v in (a, b)]
+        out.print(f"{key}: {shown[0]} → {shown[1]}", markup=False, highlight=False)
+    out.print(f"{len(found)} fields differ" if found else "the specs are the same")
+
+
 @app.command("plugins")
 def list_plugins() -> None:
     """Every installed plugin: family, name, distribution, version, and whether it loads."""

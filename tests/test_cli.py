@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from lfhtr import __version__
 from lfhtr.cli import app
+from lfhtr.session import Session
+from lfhtr.stages import pretrain
 
 runner = CliRunner()
 
@@ -112,3 +115,22 @@ def test_run_applies_set_overrides_and_keeps_a_log_file(tmp_path: Path) -> None:
     logged = log_file.read_text()
     assert "INFO device: " in logged and "device: " not in result.output  # a quiet console, a full log
     assert "ERROR no checkpoint in" in logged
+
+
+def test_a_stage_start_is_recorded_and_two_specs_can_be_diffed(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    session = make_session(pretrain={"steps": 2, "val_every": 2})
+    pretrain.run(session)
+    [record] = (session.output / "logs" / "runs").glob("*-pretrain.json")
+    data = json.loads(record.read_text())
+    assert data["stage"] == "pretrain" and data["spec"]["pretrain"]["steps"] == 2
+    assert data["versions"]["lfhtr"] == __version__ and data["versions"]["torch"]
+    assert data["versions"]["plugins"]["model"].startswith("crnn-ctc (lfhtr ")
+    other = tmp_path / "other" / "s.json"
+    assert runner.invoke(app, ["init", str(other), "--set", "pretrain.steps=7"]).exit_code == 0
+    result = runner.invoke(app, ["spec", "diff", str(record), str(other)])
+    assert result.exit_code == 0 and "pretrain.steps: 2 → 7" in result.output
+    assert "fields differ" in result.output
+    same = runner.invoke(app, ["spec", "diff", str(other), str(other)])
+    assert "the specs are the same" in same.output

@@ -10,6 +10,7 @@ from lfhtr.imaging.folder import load_folder
 from lfhtr.imaging.labels import load_labelled
 from lfhtr.log import log
 from lfhtr.pipeline import build_pipeline
+from lfhtr.runrecord import record_start
 from lfhtr.session import Session
 from lfhtr.stages.common import checkpoint_path, default_checkpoint, guard_fresh_start, setup
 from lfhtr.train import distributed
@@ -57,6 +58,8 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
         loop.resume(device)
     elif ranks.main:
         paths.log.unlink(missing_ok=True)
+    if ranks.main:
+        record_start(session, "adapt")
     log.info(f"adapt: {strategy.kind} from {base.name} on {len(target.images)} unlabelled images")
     adapted = loop.run()
     distributed.finish(ranks)

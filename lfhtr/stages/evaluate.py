@@ -15,6 +15,7 @@ from lfhtr.atomic import atomic_write
 from lfhtr.errors import SpecError
 from lfhtr.imaging.labels import load_labelled, warn_unreadable
 from lfhtr.log import log
+from lfhtr.runrecord import record_start
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
 from lfhtr.train import runlog
@@ -65,6 +66,7 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     for line in data.skipped:
         log.warning(f"skipped {line}")
     warn_unreadable(data, recognizer.charset.chars, "evaluate.data")
+    record_start(session, "evaluate")
     reader = reader_for(session, recognizer, settings.decode, settings.batch_size, "evaluate.decode.lexicon")
     metrics, readings = measure(reader, data.images, data.texts)
     rows = [

@@ -18,6 +18,7 @@ from lfhtr.imaging.labels import LabelledImages, load_labelled
 from lfhtr.log import log
 from lfhtr.pipeline import build_pipeline
 from lfhtr.progress import progress
+from lfhtr.runrecord import record_start
 from lfhtr.session import Session
 from lfhtr.stages.common import checkpoint_path, guard_fresh_start, set_aside_adapted, setup
 from lfhtr.train import checkpoint, distributed, runlog
@@ -123,6 +124,8 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
     elif ranks.main:
         job.log.unlink(missing_ok=True)
         set_aside_adapted(session)
+    if ranks.main:
+        record_start(session, "pretrain")
     params = sum(p.numel() for p in recognizer.net.parameters())
     log.info(f"pretrain: {spec.model.kind} with {params / 1e6:.2f} M parameters, {settings.steps} steps")
     if ranks.active:

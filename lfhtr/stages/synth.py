@@ -23,6 +23,7 @@ from lfhtr.core import spec as specs
 from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, SynthPipeline, build_pipeline
 from lfhtr.progress import progress
+from lfhtr.runrecord import record_start
 from lfhtr.session import Session
 
 SHARD = 250
@@ -94,9 +95,10 @@ def _pending(folder: Path, sign: str, count: int) -> list[tuple[Path, str, int, 
     ]
 
 
-def _run_jobs(session: Session, jobs: list[tuple[Path, str, int, int]], workers: int) -> Iterator[int]:
+def _run_jobs(
+    session: Session, pipeline: SynthPipeline, jobs: list[tuple[Path, str, int, int]], workers: int
+) -> Iterator[int]:
     if workers == 0:
-        pipeline = build_pipeline(session)
         for job in jobs:
             yield write_shard(pipeline, *job)
         return
@@ -121,9 +123,11 @@ def run(session: Session, workers: int | None = None) -> Path:
         )
     if done:
         log.info(f"synth: resuming, {done} of {count} images already written")
+    pipeline = build_pipeline(session)  # here, not first in a worker: a font or corpus problem is one line
+    record_start(session, "synth")
     with progress("img") as bar:
         task = bar.add_task("synth", total=count, completed=done, status="")
-        for finished in _run_jobs(session, jobs, settings.workers if workers is None else workers):
+        for finished in _run_jobs(session, pipeline, jobs, settings.workers if workers is None else workers):
             bar.advance(task, finished)
     manifest = "".join(
         _rows(folder, sign, start, min(start + SHARD, count)) or "" for start in range(0, count, SHARD)

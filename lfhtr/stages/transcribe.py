@@ -10,6 +10,7 @@ from lfhtr.atomic import atomic_write
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
 from lfhtr.log import log
+from lfhtr.runrecord import record_start
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
 from lfhtr.train.reader import load_recognizer, reader_for
@@ -26,6 +27,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     found = load_folder(session.resolve(folder), recognizer.height, ["*"])
     for line in found.skipped:
         log.warning(f"skipped {line}")
+    record_start(session, "transcribe")
     reader = reader_for(
         session, recognizer, settings.decode, settings.batch_size, "transcribe.decode.lexicon"
     )
