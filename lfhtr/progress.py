@@ -8,9 +8,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     Task,
-    TaskProgressColumn,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.text import Text
@@ -33,13 +31,12 @@ class RateColumn(TextColumn):
 
 
 def progress(unit: str = "it") -> Progress:
+    """A bar with count, rate, ETA and a status text, that fits 80 columns (no elapsed or percentage)."""
     return Progress(
         TextColumn("[bold]{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=10),
         MofNCompleteColumn(),
-        TaskProgressColumn(),
         RateColumn(unit),
-        TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
         TextColumn("{task.fields[status]}"),

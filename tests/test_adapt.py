@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -172,3 +173,20 @@ def test_a_crash_before_a_rounds_first_save_logs_that_round_once_after_resume(
     adapt.run(session, resume=True)
     records = [json.loads(x) for x in (session.output / "logs" / "adapt.jsonl").read_text().splitlines()]
     assert [(r["round"], bool(r.get("final"))) for r in records] == [(0, False), (1, False), (2, True)]
+
+
+def test_a_round_that_keeps_no_pseudo_labels_says_so(
+    make_session: Callable[..., Session], pretrained: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, real = pretrained
+    strategy = {
+        "kind": "self-training",
+        "checkpoint": str(base),
+        "target": {"images": str(real)},
+        "rounds": 1,
+    }
+    strategy |= {"steps_per_round": 1, "batch_size": 4, "lexicon": False, "min_confidence": 1.0}
+    session = make_session(model=TINY_MODEL, output="keeps-nothing", adapt=strategy)
+    with caplog.at_level(logging.WARNING, logger="lfhtr"):
+        adapt.run(session)
+    assert "adapt: round 1 keeps no pseudo-labels; it trains on synthetic words only" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from lfhtr.train import checkpoint
 from lfhtr.train.batching import collate
 from lfhtr.train.decoding import beam, greedy
 from lfhtr.train.metrics import edit_distance, error_rates
+from lfhtr.train.reader import Reader
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.trainer import Schedule, Trainer
 
@@ -192,3 +194,18 @@ def test_a_new_pretraining_sets_an_old_adaptation_aside_and_evaluate_names_what_
     assert metrics["checkpoint"] == f"{checkpoints / 'pretrain-best.pt'} (pretrain, step 4)"
     assert metrics["decoding"] == "greedy + lexicon"
     assert "(pretrain, step 4)" in (session.output / "evaluate" / "report.html").read_text()
+
+
+def test_reading_with_a_model_that_reads_nothing_warns(
+    make_session: Callable[..., Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    session = make_session()
+    recognizer = Recognizer(session.build("model", session.spec.model), session.charset, session.spec.height)
+    torch.nn.init.zeros_(recognizer.net.head[1].weight)
+    with torch.no_grad():
+        recognizer.net.head[1].bias.copy_(torch.tensor([9.0] + [0.0] * (session.charset.num_classes - 1)))
+    images = [img for _, img in build_pipeline(session).samples(range(6))]
+    with caplog.at_level(logging.WARNING, logger="lfhtr"):
+        readings = Reader(recognizer).read(images, "transcribe")
+    assert all(r.text == "" for r in readings)  # blank everywhere: an untrained model's typical output
+    assert "transcribe: the model read nothing in 6 of 6 images" in caplog.text

@@ -68,7 +68,7 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     warn_unreadable(data, recognizer.charset.chars, "evaluate.data")
     record_start(session, "evaluate")
     reader = reader_for(session, recognizer, settings.decode, settings.batch_size, "evaluate.decode.lexicon")
-    metrics, readings = measure(reader, data.images, data.texts)
+    metrics, readings = measure(reader, data.images, data.texts, "evaluate")
     rows = [
         (name, truth, r.text, r.confidence, edit_distance(truth, r.text), img)
         for name, truth, r, img in zip(data.names, data.texts, readings, data.images)

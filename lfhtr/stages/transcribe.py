@@ -31,7 +31,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     reader = reader_for(
         session, recognizer, settings.decode, settings.batch_size, "transcribe.decode.lexicon"
     )
-    readings = reader.read(found.images)
+    readings = reader.read(found.images, "transcribe")
     out = session.output / "transcribe" / f"transcriptions.{settings.format}"
     if settings.format == "json":
         rows = [

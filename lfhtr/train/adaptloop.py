@@ -125,12 +125,14 @@ class AdaptLoop:
             "adapt.lexicon",
             self.pipeline.sampler,
         )
-        readings = reader.read(self.target.images)
+        readings = reader.read(self.target.images, f"round {r + 1}: reading")
         view = self._view(r, [])
         kept = sorted(self.strategy.choose(readings, view))
         current = {self.target.names[i]: readings[i].text for i in kept}
         changed = pseudolabels.changed(self.state["previous"], current)
         self._log_round(r, readings, kept, changed)
+        if not kept:
+            log.warning(f"adapt: round {r + 1} keeps no pseudo-labels; it trains on synthetic words only")
         if self.strategy.stop(view, len(kept), changed):
             log.info(f"adapt: stopping after choosing round {r + 1}'s labels ({changed} changed)")
             return None
@@ -152,7 +154,7 @@ class AdaptLoop:
             )
         view = self._view(r, items)
         synthetic = round(o.batch_size * o.synthetic_share)
-        status = f"{len(items)} pseudo-labels"
+        status = f"{len(items)} labels"
         with (
             progress("step") as bar,
             saving_on_interrupt(
@@ -164,7 +166,7 @@ class AdaptLoop:
             ),
         ):
             task = bar.add_task(
-                f"adapt round {r + 1}/{o.rounds}",
+                f"round {r + 1}/{o.rounds}",
                 total=o.steps_per_round,
                 completed=state["step_in_round"],
                 status=status,

@@ -13,9 +13,10 @@ from lfhtr.train.trainer import labelled_loss
 
 
 def measure(
-    reader: Reader, images: Sequence[np.ndarray], texts: Sequence[str]
+    reader: Reader, images: Sequence[np.ndarray], texts: Sequence[str], task: str | None = None
 ) -> tuple[dict[str, float], list[Reading]]:
-    readings = reader.read(images)
+    """Error rates and loss; ``task`` names a progress bar (see ``Reader.read``)."""
+    readings = reader.read(images, task)
     metrics = error_rates(texts, [r.text for r in readings])
     metrics["loss"] = labelled_loss(reader.recognizer, list(images), list(texts), reader.batch_size)
     return metrics, readings

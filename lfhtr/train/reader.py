@@ -6,7 +6,7 @@ through a ``Reader``, so greedy, beam and lexicon decoding mean the same thing e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,9 @@ import torch
 from lfhtr.core.interfaces import Reading, TextSampler
 from lfhtr.core.settings import DecodeSettings
 from lfhtr.errors import CheckpointError
+from lfhtr.log import log
 from lfhtr.pipeline import build_sampler
+from lfhtr.progress import progress
 from lfhtr.session import Session
 from lfhtr.train.lexicon import Lexicon
 from lfhtr.train.recognizer import Recognizer
@@ -51,18 +53,41 @@ class Reader:
         )
         return method + (" + lexicon" if self.lexicon is not None else "")
 
-    def read(self, images: Sequence[np.ndarray]) -> list[Reading]:
-        """Readings in input order; with a lexicon each is the corpus word the image supports best."""
+    def read(self, images: Sequence[np.ndarray], task: str | None = None) -> list[Reading]:
+        """Readings in input order; with a lexicon each is the corpus word the image supports best.
+
+        With a ``task`` name the reading shows a progress bar and warns when the model reads (almost)
+        nothing: an untrained model, or images that are not dark words on light paper.
+        """
+        if task is None:
+            return self._read(images, lambda _: None)
+        with progress("img") as bar:
+            shown = bar.add_task(task, total=len(images), status=self.decoding)
+            readings = self._read(images, lambda n: bar.advance(shown, n))
+        empty = sum(not r.text for r in readings)
+        if readings and empty >= 0.5 * len(readings):
+            log.warning(
+                f"{task}: the model read nothing in {empty} of {len(readings)} images; is it trained, and "
+                "are these word images, dark ink on light paper?"
+            )
+        return readings
+
+    def _read(self, images: Sequence[np.ndarray], on_batch: Callable[[int], object]) -> list[Reading]:
         readings, outputs = self.recognizer.read(
             images,
             self.batch_size,
             self.decode.method,
             self.decode.beam_width,
             keep_outputs=self.lexicon is not None,
+            on_batch=None if self.lexicon else on_batch,
         )
         if self.lexicon is None:
             return readings
-        return [self.lexicon.snap(lp, n, r) for (lp, n), r in zip(outputs, readings)]
+        snapped = []
+        for (lp, n), reading in zip(outputs, readings):  # the lexicon is the slow part: advance here
+            snapped.append(self.lexicon.snap(lp, n, reading))
+            on_batch(1)
+        return snapped
 
 
 def reader_for(

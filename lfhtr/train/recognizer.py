@@ -6,7 +6,7 @@ rebuild the network from a checkpoint alone, and refuse one whose charset does n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +71,12 @@ class Recognizer:
         method: str = "greedy",
         beam_width: int = 10,
         keep_outputs: bool = False,
+        on_batch: Callable[[int], object] | None = None,
     ) -> tuple[list[Reading], list[tuple[torch.Tensor, int]]]:
-        """Readings in input order; with ``keep_outputs`` also each image's [T, C] log-probs for rescoring."""
+        """Readings in input order; with ``keep_outputs`` also each image's [T, C] log-probs for rescoring.
+
+        ``on_batch(n)`` is called after each batch of ``n`` images (a progress bar's advance).
+        """
         was_training = self.net.training
         self.net.eval()
         readings: list[Reading | None] = [None] * len(images)
@@ -92,5 +96,7 @@ class Recognizer:
             if keep_outputs:
                 for j, i in enumerate(idx):
                     outputs[i] = (log_probs[:, j].float().cpu(), int(lengths[j]))
+            if on_batch is not None:
+                on_batch(len(idx))
         self.net.train(was_training)
         return [r for r in readings if r is not None], [o for o in outputs if o is not None]
