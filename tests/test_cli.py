@@ -127,6 +127,7 @@ def test_a_stage_start_is_recorded_and_two_specs_can_be_diffed(
     assert data["stage"] == "pretrain" and data["spec"]["pretrain"]["steps"] == 2
     assert data["versions"]["lfhtr"] == __version__ and data["versions"]["torch"]
     assert data["versions"]["plugins"]["model"].startswith("crnn-ctc (lfhtr ")
+    assert (session.output / "logs" / "pretrain.png").read_bytes().startswith(b"\x89PNG")  # the curve
     other = tmp_path / "other" / "s.json"
     assert runner.invoke(app, ["init", str(other), "--set", "pretrain.steps=7"]).exit_code == 0
     result = runner.invoke(app, ["spec", "diff", str(record), str(other)])

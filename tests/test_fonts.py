@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from PIL import Image
 
 from lfhtr.builtin.fonts import load_fonts
 from lfhtr.builtin.renderer import FontRenderer
@@ -106,3 +107,12 @@ def test_caches_of_the_wrong_shape_are_ignored_not_fatal(
     assert renderer.render("hello", random.Random(0)).shape[0] == 32
     renderer.save_verdicts()
     assert json.loads((tmp_path / "lfhtr" / "glyph-pairs.json").read_text("utf-8"))  # rewritten, valid
+
+
+def test_the_font_preview_names_each_font_under_its_word(spec_file: Path, tmp_path: Path) -> None:
+    from lfhtr.builtin.fontreport import CELL, preview
+
+    count = preview(spec_file, "and", tmp_path / "fonts.png")
+    sheet = np.asarray(Image.open(tmp_path / "fonts.png"))
+    assert count == 3 and sheet.shape[0] == CELL
+    assert (sheet[54:68] < 128).any()  # the name's text below the 48-pixel word

@@ -5,13 +5,15 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from rich.table import Table
 
 from lfhtr.builtin.fonts import all_fonts, default_font_dir
 from lfhtr.core import spec as specs
 from lfhtr.session import Session
+
+CELL = 72
+"""Pixels per preview row: the 48-pixel word, its font's name below it, and space."""
 
 
 def _session(spec_path: Path | None) -> Session:
@@ -46,16 +48,18 @@ def preview(spec_path: Path | None, text: str, output: Path, columns: int = 4) -
     session = _session(spec_path)
     renderer = session.build("renderer", session.spec.renderer)
     renderer.prepare(session.context(), 48)
-    tiles = []
-    for font in renderer.fonts:
-        if font.covers(text):
-            tiles.append(renderer.render_with(font, text, random.Random(0)))
-    width = max(t.shape[1] for t in tiles) + 8
-    rows = -(-len(tiles) // columns)
-    sheet = np.full((rows * 56, columns * width), 255, np.uint8)
-    for i, tile in enumerate(tiles):
+    drawn = [
+        (f.name, renderer.render_with(f, text, random.Random(0))) for f in renderer.fonts if f.covers(text)
+    ]
+    label = ImageFont.load_default(size=12)
+    width = max(max(t.shape[1] for _, t in drawn), 180) + 8
+    rows = -(-len(drawn) // columns)
+    sheet = Image.new("L", (columns * width, rows * CELL), 255)
+    pen = ImageDraw.Draw(sheet)
+    for i, (name, tile) in enumerate(drawn):
         r, c = divmod(i, columns)
-        sheet[r * 56 + 4 : r * 56 + 52, c * width + 4 : c * width + 4 + tile.shape[1]] = tile
+        sheet.paste(Image.fromarray(tile), (c * width + 4, r * CELL + 4))
+        pen.text((c * width + 4, r * CELL + 54), name, fill=90, font=label)  # which font, to exclude it
     with atomic_path(output) as tmp:
-        Image.fromarray(sheet).save(tmp, format="PNG")
-    return len(tiles)
+        sheet.save(tmp, format="PNG")
+    return len(drawn)

@@ -17,6 +17,7 @@ import numpy as np
 from lfhtr.imaging.labels import LabelledImages, load_labelled
 from lfhtr.log import log
 from lfhtr.pipeline import build_pipeline
+from lfhtr.plots import plot_pretraining
 from lfhtr.progress import progress
 from lfhtr.runrecord import record_start
 from lfhtr.session import Session
@@ -92,6 +93,7 @@ class Pretraining:
         improved = self.stopping.update(metrics["cer"])
         self.save(*([self.last, self.best] if improved else [self.last]), metrics=record)
         runlog.append(self.log, record)
+        plot_pretraining(runlog.read(self.log), self.log.with_suffix(".png"))
         shown = f"synth CER {metrics['cer']:.3f}" + (
             f", real CER {record['real']['cer']:.3f}" if v.real else ""
         )
