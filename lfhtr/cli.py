@@ -23,6 +23,7 @@ from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
 from lfhtr.errors import LfhtrError
+from lfhtr.session import Session
 
 
 class ErrorsAsOneLine(TyperGroup):
@@ -180,22 +181,16 @@ def fonts_preview(
     out.print(f"wrote {output} ({count} fonts)")
 
 
-@app.command()
+@runcli.command(app, "export", lock=False)
 def export(
-    path: SpecPath,
+    session: Session,
     onnx: Annotated[Path, typer.Option(help="ONNX file to write (a .json sidecar goes beside it).")],
     checkpoint: runcli.Checkpoint = None,
     force: Annotated[bool, typer.Option(help="Replace an existing ONNX file and its sidecar.")] = False,
-    set_: runcli.Sets = None,
-    device: runcli.Device = None,
-    quiet: runcli.Quiet = False,
-    verbose: runcli.Verbose = False,
-    log_file: runcli.LogFile = None,
 ) -> None:
     """Export the session's recogniser (adapted, else best pretrained) to ONNX, checked against PyTorch."""
     from lfhtr.stages import export as stage
 
-    session = runcli.load_session(path, set_, device, quiet, verbose, log_file)
     stage.run(session, onnx.resolve(), str(checkpoint.resolve()) if checkpoint else None, force)
 
 

@@ -8,17 +8,16 @@ the command line are relative to where the user is, unlike paths inside the spec
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
 from lfhtr import log
-
-if TYPE_CHECKING:
-    from lfhtr.session import Session
+from lfhtr.session import Session
 
 run_app = typer.Typer(no_args_is_help=True, help="Run one stage of a session.")
 
@@ -46,13 +45,16 @@ Checkpoint = Annotated[
 
 
 def load_session(
-    path: Path, sets: list[str] | None, device: str | None, quiet: bool, verbose: bool, log_file: Path | None
+    path: Path,
+    set_: list[str] | None = None,
+    device: str | None = None,
+    quiet: bool = False,
+    verbose: bool = False,
+    log_file: Path | None = None,
 ) -> Session:
-    """The spec with the command line's overrides, and logging set up as asked (shared with export)."""
-    from lfhtr.session import Session
-
+    """The spec with the command line's overrides, and logging set up as asked."""
     log.configure(quiet, verbose, log_file)
-    overrides = [*(sets or []), *([f"hardware.device={device}"] if device else [])]
+    overrides = [*(set_ or []), *([f"hardware.device={device}"] if device else [])]
     return Session.load(path, overrides)
 
 
@@ -69,93 +71,93 @@ def _absolute(path: Path | None) -> str | None:
     return str(path.resolve()) if path else None
 
 
-@run_app.command("synth")
+def _parameter(name: str, annotation: object, default: object = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+COMMON = (
+    _parameter("set_", Sets, None),
+    _parameter("device", Device, None),
+    _parameter("quiet", Quiet, False),
+    _parameter("verbose", Verbose, False),
+    _parameter("log_file", LogFile, None),
+)
+
+
+Work = Callable[..., object]
+
+
+def command(app: typer.Typer, name: str, lock: bool = True) -> Callable[[Work], Work]:
+    """Register ``work(session, **own_options)`` as the command ``name SPEC [own options] [common options]``.
+
+    The spec is loaded with the common options applied (``--set``, ``--device``, logging); with
+    ``lock`` the work runs holding the run folder's lock. One place for what every stage shares, so
+    no stage can forget an option or the lock.
+    """
+
+    def register(work: Work) -> Work:
+        own = list(inspect.signature(work, eval_str=True).parameters.values())[1:]
+
+        def run(path: Path, **options: Any) -> None:
+            session = load_session(path, **{p.name: options.pop(p.name) for p in COMMON})
+            if lock:
+                _in_run_folder(session, name, lambda: work(session, **options))
+            else:
+                work(session, **options)
+
+        spec = inspect.Parameter("path", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=SpecPath)
+        run.__signature__ = inspect.Signature([spec, *own, *COMMON])  # type: ignore[attr-defined]
+        run.__doc__ = work.__doc__
+        app.command(name)(run)
+        return work
+
+    return register
+
+
+@command(run_app, "synth")
 def synth(
-    path: SpecPath,
+    session: Session,
     workers: Annotated[int | None, typer.Option(help="Worker processes (overrides synth.workers).")] = None,  # noqa: UP007
-    set_: Sets = None,
-    device: Device = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    log_file: LogFile = None,
 ) -> None:
     """Write synth.count synthetic word images and their labels.tsv (deterministic, resumable)."""
     from lfhtr.stages import synth as stage
 
-    session = load_session(path, set_, device, quiet, verbose, log_file)
-    _in_run_folder(session, "synth", lambda: stage.run(session, workers))
+    stage.run(session, workers)
 
 
-@run_app.command("pretrain")
-def pretrain(
-    path: SpecPath,
-    resume: Resume = False,
-    restart: Restart = False,
-    set_: Sets = None,
-    device: Device = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    log_file: LogFile = None,
-) -> None:
+@command(run_app, "pretrain")
+def pretrain(session: Session, resume: Resume = False, restart: Restart = False) -> None:
     """Train the recogniser on synthetic words rendered on the fly."""
     from lfhtr.stages import pretrain as stage
 
-    session = load_session(path, set_, device, quiet, verbose, log_file)
-    _in_run_folder(session, "pretrain", lambda: stage.run(session, resume=resume, restart=restart))
+    stage.run(session, resume=resume, restart=restart)
 
 
-@run_app.command("adapt")
+@command(run_app, "adapt")
 def adapt(
-    path: SpecPath,
-    resume: Resume = False,
-    restart: Restart = False,
-    checkpoint: Checkpoint = None,
-    set_: Sets = None,
-    device: Device = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    log_file: LogFile = None,
+    session: Session, resume: Resume = False, restart: Restart = False, checkpoint: Checkpoint = None
 ) -> None:
     """Adapt the recogniser to adapt.target's unlabelled images by self-training."""
     from lfhtr.stages import adapt as stage
 
-    session = load_session(path, set_, device, quiet, verbose, log_file)
-    start = _absolute(checkpoint)
-    _in_run_folder(session, "adapt", lambda: stage.run(session, resume, restart, start))
+    stage.run(session, resume, restart, _absolute(checkpoint))
 
 
-@run_app.command("evaluate")
-def evaluate(
-    path: SpecPath,
-    checkpoint: Checkpoint = None,
-    set_: Sets = None,
-    device: Device = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    log_file: LogFile = None,
-) -> None:
+@command(run_app, "evaluate")
+def evaluate(session: Session, checkpoint: Checkpoint = None) -> None:
     """Loss, CER and WER on evaluate.data, with results.tsv, metrics.json and report.html."""
     from lfhtr.stages import evaluate as stage
 
-    session = load_session(path, set_, device, quiet, verbose, log_file)
-    _in_run_folder(session, "evaluate", lambda: stage.run(session, _absolute(checkpoint)))
+    stage.run(session, _absolute(checkpoint))
 
 
-@run_app.command("transcribe")
+@command(run_app, "transcribe")
 def transcribe(
-    path: SpecPath,
+    session: Session,
     images: Annotated[Path | None, typer.Option(help="Folder to read (overrides transcribe.images).")] = None,  # noqa: UP007
     checkpoint: Checkpoint = None,
-    set_: Sets = None,
-    device: Device = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    log_file: LogFile = None,
 ) -> None:
     """Read a folder of word images into transcriptions with confidences."""
     from lfhtr.stages import transcribe as stage
 
-    session = load_session(path, set_, device, quiet, verbose, log_file)
-    _in_run_folder(
-        session, "transcribe", lambda: stage.run(session, _absolute(images), _absolute(checkpoint))
-    )
+    stage.run(session, _absolute(images), _absolute(checkpoint))
