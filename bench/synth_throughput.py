@@ -28,8 +28,8 @@ from pathlib import Path
 
 import torch
 
-from lfhtr.builtin.fonts import cache_dir
 from lfhtr.core import spec as specs
+from lfhtr.jsoncache import cache_dir
 from lfhtr.pipeline import SynthPipeline, build_pipeline
 from lfhtr.session import Session
 from lfhtr.train.feed import CHUNK

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from lfhtr import __version__, log, runcli
+from lfhtr import __version__, log, readcmd, runcli
 from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
@@ -181,17 +181,49 @@ def fonts_preview(
     out.print(f"wrote {output} ({count} fonts)")
 
 
-@runcli.command(app, "export", lock=False)
+@runcli.command(app, "export")
 def export(
     session: Session,
-    onnx: Annotated[Path, typer.Option(help="ONNX file to write (a .json sidecar goes beside it).")],
+    onnx: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option(help="ONNX file to write (a .json sidecar with the preprocessing goes beside it)."),
+    ] = None,
+    model: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option(help="Model file to write (.lfhtr): what `lfhtr read` and --checkpoint take."),
+    ] = None,
     checkpoint: runcli.Checkpoint = None,
     force: Annotated[bool, typer.Option(help="Replace an existing ONNX file and its sidecar.")] = False,
+    card: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option(help="JSON object added to the model file's card (description, recipe, figures)."),
+    ] = None,
 ) -> None:
-    """Export the session's recogniser (adapted, else best pretrained) to ONNX, checked against PyTorch."""
+    """Export the session's recogniser (adapted, else best pretrained) as a model file and/or ONNX."""
     from lfhtr.stages import export as stage
 
-    stage.run(session, onnx.resolve(), str(checkpoint.resolve()) if checkpoint else None, force)
+    stage.run(
+        session,
+        onnx.resolve() if onnx else None,
+        model.resolve() if model else None,
+        runcli.absolute(checkpoint),
+        force,
+        _card(card) if card else None,
+    )
+
+
+def _card(path: Path) -> dict[str, object]:
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LfhtrError(f"{path}: cannot read the card ({exc}).") from None
+    if not isinstance(card, dict):
+        raise LfhtrError(f"{path}: the card must be a JSON object.")
+    return card
+
+
+app.command("read")(readcmd.read)
+app.command("models")(readcmd.models)
 
 
 def main() -> None:

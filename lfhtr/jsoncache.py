@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import DataError
+
+
+def cache_dir() -> Path:
+    """lfhtr's per-user cache (``$XDG_CACHE_HOME/lfhtr``): what is learnt once and reused by every run."""
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache_home / "lfhtr"
 
 
 def load_entries(path: Path) -> dict[str, dict]:

@@ -7,9 +7,7 @@ the command line are relative to where the user is, unlike paths inside the spec
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,7 +38,7 @@ Resume = Annotated[bool, typer.Option(help="Continue an interrupted run from its
 Restart = Annotated[bool, typer.Option(help="Start over even if checkpoints exist.")]
 Checkpoint = Annotated[
     Path | None,  # noqa: UP007
-    typer.Option(help="Checkpoint to use instead of the session's default."),
+    typer.Option(help="Checkpoint, model file or shipped model name (`lfhtr models`) to use instead."),
 ]
 
 
@@ -58,17 +56,12 @@ def load_session(
     return Session.load(path, overrides)
 
 
-def _in_run_folder(session: Session, stage: str, work: Callable[[], object]) -> None:
-    """Run ``work`` holding the run folder's lock; under torchrun, rank 0 holds it for every rank."""
-    from lfhtr.runlock import locked
-
-    first_rank = os.environ.get("RANK", "0") == "0"
-    with locked(session.output, stage) if first_rank else contextlib.nullcontext():
-        work()
-
-
-def _absolute(path: Path | None) -> str | None:
-    return str(path.resolve()) if path else None
+def absolute(path: Path | None) -> str | None:
+    """A path typed on the command line, made absolute; a bare name that is no file is kept as a name
+    (a shipped model's, such as ``en``)."""
+    if path is None:
+        return None
+    return str(path.resolve()) if path.exists() or len(path.parts) > 1 else str(path)
 
 
 def _parameter(name: str, annotation: object, default: object = inspect.Parameter.empty) -> inspect.Parameter:
@@ -87,23 +80,18 @@ COMMON = (
 Work = Callable[..., object]
 
 
-def command(app: typer.Typer, name: str, lock: bool = True) -> Callable[[Work], Work]:
+def command(app: typer.Typer, name: str) -> Callable[[Work], Work]:
     """Register ``work(session, **own_options)`` as the command ``name SPEC [own options] [common options]``.
 
-    The spec is loaded with the common options applied (``--set``, ``--device``, logging); with
-    ``lock`` the work runs holding the run folder's lock. One place for what every stage shares, so
-    no stage can forget an option or the lock.
+    The spec is loaded with the common options applied (``--set``, ``--device``, logging): one place
+    for what every stage command shares, so none can forget an option.
     """
 
     def register(work: Work) -> Work:
         own = list(inspect.signature(work, eval_str=True).parameters.values())[1:]
 
         def run(path: Path, **options: Any) -> None:
-            session = load_session(path, **{p.name: options.pop(p.name) for p in COMMON})
-            if lock:
-                _in_run_folder(session, name, lambda: work(session, **options))
-            else:
-                work(session, **options)
+            work(load_session(path, **{p.name: options.pop(p.name) for p in COMMON}), **options)
 
         spec = inspect.Parameter("path", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=SpecPath)
         run.__signature__ = inspect.Signature([spec, *own, *COMMON])  # type: ignore[attr-defined]
@@ -120,17 +108,13 @@ def synth(
     workers: Annotated[int | None, typer.Option(help="Worker processes (overrides synth.workers).")] = None,  # noqa: UP007
 ) -> None:
     """Write synth.count synthetic word images and their labels.tsv (deterministic, resumable)."""
-    from lfhtr.stages import synth as stage
-
-    stage.run(session, workers)
+    session.synth(workers)
 
 
 @command(run_app, "pretrain")
 def pretrain(session: Session, resume: Resume = False, restart: Restart = False) -> None:
     """Train the recogniser on synthetic words rendered on the fly."""
-    from lfhtr.stages import pretrain as stage
-
-    stage.run(session, resume=resume, restart=restart)
+    session.pretrain(resume, restart)
 
 
 @command(run_app, "adapt")
@@ -138,17 +122,13 @@ def adapt(
     session: Session, resume: Resume = False, restart: Restart = False, checkpoint: Checkpoint = None
 ) -> None:
     """Adapt the recogniser to adapt.target's unlabelled images by self-training."""
-    from lfhtr.stages import adapt as stage
-
-    stage.run(session, resume, restart, _absolute(checkpoint))
+    session.adapt(resume, restart, absolute(checkpoint))
 
 
 @command(run_app, "evaluate")
 def evaluate(session: Session, checkpoint: Checkpoint = None) -> None:
     """Loss, CER and WER on evaluate.data, with results.tsv, metrics.json and report.html."""
-    from lfhtr.stages import evaluate as stage
-
-    stage.run(session, _absolute(checkpoint))
+    session.evaluate(absolute(checkpoint))
 
 
 @command(run_app, "transcribe")
@@ -158,6 +138,4 @@ def transcribe(
     checkpoint: Checkpoint = None,
 ) -> None:
     """Read a folder of word images into transcriptions with confidences."""
-    from lfhtr.stages import transcribe as stage
-
-    stage.run(session, _absolute(images), _absolute(checkpoint))
+    session.transcribe(absolute(images), absolute(checkpoint))

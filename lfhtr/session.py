@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
@@ -13,8 +16,12 @@ from lfhtr.core.interfaces import BuildContext
 from lfhtr.errors import SpecError
 from lfhtr.text.charset import Charset
 
+T = TypeVar("T")
+
 
 class Session:
+    """A validated spec and where its files live; its methods run the stages."""
+
     def __init__(self, spec: specs.SessionSpec, base_dir: Path, source: str = "spec") -> None:
         self.spec = spec
         self.base_dir = base_dir
@@ -56,6 +63,41 @@ class Session:
                 origin = plugins.info(family, component.kind).origin
                 found[where] = f"{component.kind} ({origin})"
         return found
+
+    # The stages, callable from Python as from the CLI: each holds the run folder's lock while it runs
+    # (under torchrun, rank 0 holds it for every rank).
+
+    def synth(self, workers: int | None = None) -> Path:
+        from lfhtr.stages import synth
+
+        return self._in_run_folder("synth", lambda: synth.run(self, workers))
+
+    def pretrain(self, resume: bool = False, restart: bool = False) -> Path:
+        from lfhtr.stages import pretrain
+
+        return self._in_run_folder("pretrain", lambda: pretrain.run(self, resume, restart))
+
+    def adapt(self, resume: bool = False, restart: bool = False, checkpoint: str | None = None) -> Path:
+        from lfhtr.stages import adapt
+
+        return self._in_run_folder("adapt", lambda: adapt.run(self, resume, restart, checkpoint))
+
+    def evaluate(self, checkpoint: str | None = None) -> dict[str, float]:
+        from lfhtr.stages import evaluate
+
+        return self._in_run_folder("evaluate", lambda: evaluate.run(self, checkpoint))
+
+    def transcribe(self, images: str | None = None, checkpoint: str | None = None) -> Path:
+        from lfhtr.stages import transcribe
+
+        return self._in_run_folder("transcribe", lambda: transcribe.run(self, images, checkpoint))
+
+    def _in_run_folder(self, stage: str, work: Callable[[], T]) -> T:
+        from lfhtr.runlock import locked
+
+        first_rank = os.environ.get("RANK", "0") == "0"
+        with locked(self.output, stage) if first_rank else contextlib.nullcontext():
+            return work()
 
     def spec_hash(self) -> str:
         import hashlib

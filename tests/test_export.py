@@ -37,9 +37,7 @@ def test_onnx_export_matches_pytorch(make_session: Callable[..., Session], kind:
     pipeline = build_pipeline(session)
     samples = [pipeline.sample(10**9 + i) for i in range(3)]
     batch = collate([img for _, img in samples], [t for t, _ in samples], session.charset)
-    recognizer, _, _ = Recognizer.from_checkpoint(
-        session.output / "checkpoints" / "pretrain-best.pt", torch.device("cpu")
-    )
+    recognizer, _ = Recognizer.load(session.output / "checkpoints" / "pretrain-best.pt", torch.device("cpu"))
     with torch.inference_mode():
         expected, lengths = recognizer.net.eval()(batch.images, batch.widths)
     got, got_lengths = onnxruntime.InferenceSession(str(target)).run(

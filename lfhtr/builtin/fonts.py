@@ -17,7 +17,7 @@ from fontTools.ttLib import TTFont, TTLibError
 from PIL import Image, ImageFont
 
 from lfhtr.errors import DataError
-from lfhtr.jsoncache import load_entries, save_entries
+from lfhtr.jsoncache import cache_dir, load_entries, save_entries
 
 FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}
 _PROBE_SIZE = 32
@@ -32,11 +32,6 @@ def default_font_dir() -> Path:
         return Path(env)
     data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     return data_home / "lfhtr" / "fonts"
-
-
-def cache_dir() -> Path:
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache_home / "lfhtr"
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ import numpy as np
 from PIL import Image, ImageFont
 from pydantic import Field, PositiveFloat, model_validator
 
-from lfhtr.builtin.fonts import Font, cache_dir, default_font_dir, load_fonts
+from lfhtr.builtin.fonts import Font, default_font_dir, load_fonts
 from lfhtr.builtin.glyphs import GlyphAtlas
 from lfhtr.builtin.verdicts import VerdictStore
 from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
 from lfhtr.errors import DataError
+from lfhtr.jsoncache import cache_dir
 
 Range = tuple[float, float]
 Grey = Annotated[int, Field(ge=0, le=255)]

@@ -54,10 +54,15 @@ class Plugin(Generic[OptionsT]):
 
 @dataclass
 class Reading:
-    """What the model read in one image, and how sure it is (0-1)."""
+    """What the model read in one image, and how sure it is (0-1).
+
+    ``alternatives`` are the runners-up with their probabilities, best first, where the decoding
+    weighed several readings (lexicon decoding does).
+    """
 
     text: str
     confidence: float
+    alternatives: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -72,14 +72,20 @@ def load_word_image(path: Path, height: int) -> np.ndarray:
         with Image.open(path) as img:
             if img.width * img.height > MAX_PIXELS:
                 raise DataError(f"{path}: {img.width}×{img.height} is too large for a word image")
-            grey = _greyscale(img)
+            return prepare_word_image(img, height, str(path))
+
+
+def prepare_word_image(img: Image.Image, height: int, source: str) -> np.ndarray:
+    """An image in memory as a word the model reads; ``source`` names it in errors."""
+    grey = _greyscale(img)
     if grey.width > MAX_ASPECT * grey.height:
         raise DataError(
-            f"{path}: {grey.width}×{grey.height} is over {MAX_ASPECT} times as wide as high; not a word image"
+            f"{source}: {grey.width}×{grey.height} is over {MAX_ASPECT} times as wide as high; "
+            "not a word image"
         )
     arr = np.asarray(grey)
     if arr.size == 0 or int(arr.max()) - int(arr.min()) < MIN_CONTRAST:
-        raise DataError(f"{path}: blank (no ink to read)")
+        raise DataError(f"{source}: blank (no ink to read)")
     if arr.size and arr.mean() < 110:  # white ink on black: a negative scan or an inverted export
         grey = Image.fromarray(255 - arr)
     width = max(1, round(grey.width * height / max(1, grey.height)))

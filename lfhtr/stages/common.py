@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from lfhtr import pretrained
 from lfhtr.errors import LfhtrError
 from lfhtr.log import log
 from lfhtr.session import Session
@@ -58,8 +59,10 @@ def set_aside_adapted(session: Session) -> None:
 
 
 def default_checkpoint(session: Session, explicit: str | None, *names: str) -> Path:
+    """``explicit`` (a path relative to the spec, or a shipped model's name), else the first of the
+    session's own checkpoints ``names`` that exists."""
     if explicit:
-        return session.resolve(explicit)
+        return pretrained.resolve(explicit, session.base_dir)
     for name in names:
         path = checkpoint_path(session, name)
         if path.exists():

@@ -1,4 +1,7 @@
-"""`lfhtr export --onnx`: the recogniser as an ONNX graph, checked against PyTorch before it is kept.
+"""`lfhtr export`: the recogniser as a model file (``--model``) or an ONNX graph (``--onnx``).
+
+The model file (``lfhtr.modelfile``) is what `lfhtr read`, `Reader.load` and every ``--checkpoint``
+take. The ONNX graph is checked against PyTorch before it is kept.
 
 The graph maps ``images [B, 1, H, W]`` (float, 1 = ink, 0 = paper) and ``widths [B]`` to CTC
 ``log_probs [T, B, C]`` and ``lengths [B]``; a JSON sidecar carries the charset and height a runtime
@@ -13,13 +16,17 @@ The TorchScript-based exporter is used because the dynamo exporter cannot yet de
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
+from lfhtr import __version__, modelfile
 from lfhtr.atomic import atomic_path, atomic_write
+from lfhtr.core import spec as specs
 from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import LfhtrError
 from lfhtr.log import log
@@ -30,27 +37,75 @@ from lfhtr.train.batching import Batch, collate
 from lfhtr.train.reader import load_recognizer
 from lfhtr.train.recognizer import Recognizer
 
+NORMALISATION = (
+    "grey; white ink on black inverted (mean below 110); paper (the median level) → 0.0, ink (the 1st "
+    "percentile) → 1.0, the span at least 24 levels, clipped to [0, 1] (lfhtr.train.batching.normalise)"
+)
 TOLERANCE = 1e-3  # max |Δ log-prob| between ONNX Runtime and PyTorch on the check batch
 CHECK_SAMPLES = 8
 
 
-def _refuse_clobbering(session: Session, output: Path, force: bool) -> None:
-    """The graph and its ``.json`` sidecar must not replace the spec, a checkpoint, or (unasked) anything."""
-    sidecar = output.with_suffix(".json")
-    if output.suffix.lower() == ".json":
-        raise LfhtrError(f"{output}: the ONNX file needs another suffix (its .json sidecar goes beside it).")
-    protected = {Path(session.source).resolve(), *session.output.joinpath("checkpoints").glob("*")}
-    for target in (output, sidecar):
-        if target.resolve() in {p.resolve() for p in protected}:
+def _refuse_clobbering(session: Session, outputs: list[Path], force: bool) -> None:
+    """No output may replace the spec, a checkpoint, or (unless forced) any existing file."""
+    protected = {
+        p.resolve() for p in (Path(session.source), *session.output.joinpath("checkpoints").glob("*"))
+    }
+    for target in outputs:
+        if target.resolve() in protected:
             raise LfhtrError(f"{target}: is the spec or a checkpoint of this session; export elsewhere.")
         if target.exists() and not force:
             raise LfhtrError(f"{target} exists; pass --force to replace it, or export elsewhere.")
 
 
-def run(session: Session, output: Path, checkpoint: str | None = None, force: bool = False) -> Path:
-    _refuse_clobbering(session, output, force)
+def run(
+    session: Session,
+    onnx: Path | None = None,
+    model: Path | None = None,
+    checkpoint: str | None = None,
+    force: bool = False,
+    card: dict[str, Any] | None = None,
+) -> list[Path]:
+    """Export the recogniser to an ONNX graph (with a JSON sidecar), a model file, or both."""
+    if onnx is None and model is None:
+        raise LfhtrError("export: name what to write: --onnx FILE.onnx, --model FILE.lfhtr, or both.")
+    if onnx is not None and onnx.suffix.lower() == ".json":
+        raise LfhtrError(f"{onnx}: the ONNX file needs another suffix (its .json sidecar goes beside it).")
+    if model is not None and model.suffix != modelfile.SUFFIX:
+        raise LfhtrError(f"{model}: a model file's name ends in {modelfile.SUFFIX}.")
+    outputs = [*([onnx, onnx.with_suffix(".json")] if onnx else []), *([model] if model else [])]
+    _refuse_clobbering(session, outputs, force)
     path = default_checkpoint(session, checkpoint, "adapted", "pretrain-best")
     recognizer = load_recognizer(session, path, torch.device("cpu"))
+    if model is not None:
+        meta = model_meta(session, recognizer)
+        meta["card"].update(card or {})
+        modelfile.save(model, recognizer.net.state_dict(), meta)
+        log.info(f"export: wrote {model} from {recognizer.origin}")
+    if onnx is not None:
+        _export_onnx(session, recognizer, path, onnx)
+    return outputs
+
+
+def model_meta(session: Session, recognizer: Recognizer) -> dict[str, Any]:
+    """A model file's metadata: what rebuilds and feeds the network, its corpus, and its card."""
+    source = recognizer.loaded_meta
+    return {
+        **recognizer.meta(),
+        "normalisation": NORMALISATION,
+        "corpus": specs.dump(session.spec)["corpus"],
+        "card": {
+            "lfhtr": __version__,
+            "from": recognizer.loaded_from.name if recognizer.loaded_from else None,
+            "stage": source.get("stage"),
+            "step": source.get("step"),
+            "spec_hash": source.get("spec_hash"),
+            "plugins": source.get("plugins"),
+            "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    }
+
+
+def _export_onnx(session: Session, recognizer: Recognizer, path: Path, output: Path) -> None:
     net = recognizer.net.eval()
     if type(net).read is not RecognitionNet.read:
         log.info("export: this model decodes with its own decoder; the graph holds its CTC output")
@@ -58,22 +113,15 @@ def run(session: Session, output: Path, checkpoint: str | None = None, force: bo
     with atomic_path(output) as tmp:
         _export(net, batch.images, batch.widths, tmp)
         difference = _compare(tmp, net, batch.images, batch.widths)
-    atomic_write(
-        output.with_suffix(".json"),
-        json.dumps(
-            {
-                **recognizer.meta(),
-                "inputs": {"images": "float32 [B, 1, H, W], 1 = ink, 0 = paper", "widths": "int64 [B]"},
-                "outputs": {"log_probs": "float32 [T, B, C], class 0 = blank", "lengths": "int64 [B]"},
-                "checkpoint": str(path),
-                "max_abs_difference": difference,
-            },
-            indent=1,
-        ),
-    )
+    sidecar = {
+        **model_meta(session, recognizer),
+        "inputs": {"images": "float32 [B, 1, H, W], 1 = ink, 0 = paper", "widths": "int64 [B]"},
+        "outputs": {"log_probs": "float32 [T, B, C], class 0 = blank", "lengths": "int64 [B]"},
+        "max_abs_difference": difference,
+    }
+    atomic_write(output.with_suffix(".json"), json.dumps(sidecar, indent=1, ensure_ascii=False))
     shown = f"max |Δ| vs PyTorch {difference:.2e}" if difference is not None else "not checked"
     log.info(f"export: wrote {output} from {path.name} ({shown})")
-    return output
 
 
 def _check_batch(session: Session, recognizer: Recognizer) -> Batch:

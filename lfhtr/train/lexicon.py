@@ -53,6 +53,10 @@ def _cased_like(word: str, model: str) -> str:
     return word
 
 
+ALTERNATIVES = 3
+"""Runners-up reported with each lexicon reading."""
+
+
 class Lexicon:
     def __init__(
         self,
@@ -133,5 +137,8 @@ class Lexicon:
         ll = sequence_log_likelihood(lp, torch.full((k,), length, dtype=torch.long), labels)
         scores = ll.double() + self.prior_weight * torch.tensor(priors, dtype=torch.float64)
         posterior = torch.softmax(scores, 0)
-        best = int(scores.argmax())
-        return Reading(options[best], float(posterior[best]))
+        ranked = sorted(range(k), key=lambda i: (-float(posterior[i]), i))
+        best, *others = ranked[: ALTERNATIVES + 1]
+        return Reading(
+            options[best], float(posterior[best]), tuple((options[i], float(posterior[i])) for i in others)
+        )

@@ -9,13 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, Union
 
 import numpy as np
 import torch
+from PIL import Image
 
-from lfhtr.core.interfaces import Reading, TextSampler
+from lfhtr import pretrained
+from lfhtr.core import plugins
+from lfhtr.core.interfaces import BuildContext, Reading, TextSampler
 from lfhtr.core.settings import DecodeSettings
 from lfhtr.errors import CheckpointError
+from lfhtr.imaging.folder import load_word_image, prepare_word_image
+from lfhtr.jsoncache import cache_dir
 from lfhtr.log import log
 from lfhtr.pipeline import build_sampler
 from lfhtr.progress import progress
@@ -25,25 +31,68 @@ from lfhtr.train.recognizer import Recognizer
 
 
 def load_recognizer(session: Session, path: Path, device: torch.device) -> Recognizer:
-    recognizer, _state, meta = Recognizer.from_checkpoint(path, device)
+    recognizer, _meta = Recognizer.load(path, device)
     if recognizer.charset != session.charset:
         raise CheckpointError(
             f"{path}: trained for charset {recognizer.charset.chars!r}, but the spec's charset differs; "
             "use the spec the model was trained with or retrain."
         )
-    recognizer.origin = f"{path} ({meta.get('stage', '?')}, step {meta.get('step', '?')})"
     return recognizer
 
 
 GREEDY = DecodeSettings(method="greedy", lexicon=False)
 
 
+WordImage = Union[str, Path, Image.Image, np.ndarray]  # noqa: UP007
+"""A word to read: a file, a Pillow image, or an array (uint8 at the model's height is taken as is)."""
+
+
 @dataclass
 class Reader:
+    """Reads word images: ``Reader.load("en").read(["a.png", pil_image])``.
+
+    The public entry point for reading from Python; every stage reads through it too.
+    """
+
     recognizer: Recognizer
     decode: DecodeSettings = field(default_factory=lambda: GREEDY)
     lexicon: Lexicon | None = None
     batch_size: int = 64
+
+    @classmethod
+    def load(
+        cls,
+        model: str | Path = "en",
+        device: str = "cpu",
+        lexicon: bool = True,
+        method: Literal["greedy", "beam"] = "greedy",
+        batch_size: int = 64,
+    ) -> Reader:
+        """A reader for a shipped model's name (``lfhtr models``), a model file or a checkpoint.
+
+        With ``lexicon`` (the default) it decodes with the corpus the model records, when it records
+        one; nothing is downloaded.
+        """
+        path = pretrained.resolve(model)
+        recognizer, meta = Recognizer.load(path, torch.device(device))
+        words = None
+        if lexicon and isinstance(meta.get("corpus"), dict):
+            options = dict(meta["corpus"])
+            sampler: TextSampler = plugins.build("sampler", options.pop("kind"), options)  # type: ignore[assignment]
+            sampler.prepare(BuildContext(recognizer.charset, cache_dir() / "corpora", 0, path.parent))
+            words = Lexicon.from_sampler(sampler, recognizer.charset, f"{path}: corpus")
+        decode = DecodeSettings(method=method, lexicon=words is not None)
+        return cls(recognizer, decode, words, batch_size)
+
+    def prepared(self, item: WordImage) -> np.ndarray:
+        """``item`` as the network reads it: grey, dark ink on light paper, the model's height."""
+        height = self.recognizer.height
+        if isinstance(item, np.ndarray) and item.dtype == np.uint8 and item.ndim == 2 and len(item) == height:
+            return item
+        if isinstance(item, str | Path):
+            return load_word_image(Path(item), height)
+        image = item if isinstance(item, Image.Image) else Image.fromarray(np.asarray(item))
+        return prepare_word_image(image, height, "image")
 
     @property
     def decoding(self) -> str:
@@ -53,17 +102,18 @@ class Reader:
         )
         return method + (" + lexicon" if self.lexicon is not None else "")
 
-    def read(self, images: Sequence[np.ndarray], task: str | None = None) -> list[Reading]:
+    def read(self, images: Sequence[WordImage], task: str | None = None) -> list[Reading]:
         """Readings in input order; with a lexicon each is the corpus word the image supports best.
 
         With a ``task`` name the reading shows a progress bar and warns when the model reads (almost)
         nothing: an untrained model, or images that are not dark words on light paper.
         """
+        prepared = [self.prepared(item) for item in images]
         if task is None:
-            return self._read(images, lambda _: None)
+            return self._read(prepared, lambda _: None)
         with progress("img") as bar:
             shown = bar.add_task(task, total=len(images), status=self.decoding)
-            readings = self._read(images, lambda n: bar.advance(shown, n))
+            readings = self._read(prepared, lambda n: bar.advance(shown, n))
         empty = sum(not r.text for r in readings)
         if readings and empty >= 0.5 * len(readings):
             log.warning(

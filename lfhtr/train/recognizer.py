@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lfhtr import modelfile
 from lfhtr.core import plugins
 from lfhtr.core.interfaces import ModelArchitecture, Reading
 from lfhtr.core.network import RecognitionNet
@@ -29,23 +30,39 @@ class Recognizer:
         self.net: RecognitionNet = architecture.build(charset.num_classes, height)
         self.charset = charset
         self.height = height
-        self.origin = "a new model"  # the checkpoint it was loaded from, with stage and step, for reports
+        self.loaded_from: Path | None = None  # the checkpoint or model file, if loaded from one
+        self.loaded_meta: dict[str, Any] = {}  # that file's metadata
 
     @classmethod
-    def from_checkpoint(
-        cls, path: Path, device: torch.device
-    ) -> tuple[Recognizer, dict[str, Any], dict[str, Any]]:
-        """The recogniser a checkpoint describes, built through the same plugin door as a session's."""
-        state, meta = checkpoint.load(path)
+    def load(cls, path: Path, device: torch.device) -> tuple[Recognizer, dict[str, Any]]:
+        """The recogniser a checkpoint (``.pt``) or model file (``.lfhtr``) holds, and its metadata.
+
+        Built through the same plugin door as a session's model; nothing is unpickled.
+        """
+        weights: Any
+        if modelfile.is_model_file(path):
+            weights, meta = modelfile.load(path)
+        else:
+            state, meta = checkpoint.load(path)
+            weights = state.get("model") if isinstance(state, dict) else None
         try:
             options = dict(meta["model"])
             architecture = plugins.build("model", options.pop("kind"), options)
             rec = cls(architecture, Charset(meta["charset"]), int(meta["height"]))  # type: ignore[arg-type]
-            rec.net.load_state_dict(state["model"])
+            rec.net.load_state_dict(weights)
         except (KeyError, RuntimeError, ValueError, TypeError, PluginError) as exc:
             raise CheckpointError(f"{path}: does not hold a compatible model ({exc}).") from None
         rec.net.to(device)
-        return rec, state, meta
+        rec.loaded_from, rec.loaded_meta = path, meta
+        return rec, meta
+
+    @property
+    def origin(self) -> str:
+        """The file it came from, with stage and step, for reports."""
+        if self.loaded_from is None:
+            return "a new model"
+        meta = self.loaded_meta
+        return f"{self.loaded_from} ({meta.get('stage', 'model file')}, step {meta.get('step', '?')})"
 
     def meta(self) -> dict[str, Any]:
         """What rebuilds this recogniser: the architecture's kind and options, charset and height."""

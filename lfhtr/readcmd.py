@@ -1,0 +1,105 @@
+"""`lfhtr read MODEL IMAGE|FOLDER...` and `lfhtr models`: reading without a session spec.
+
+A user with word images and no labels starts here: a shipped model's name or a model file, the images,
+and readings on stdout (TSV) or as JSON, decoded with the corpus the model records.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lfhtr import log, tsv
+from lfhtr.atomic import atomic_write
+from lfhtr.errors import DataError
+from lfhtr.imaging.folder import IMAGE_SUFFIXES, list_images
+
+
+def _inputs(paths: list[Path]) -> list[tuple[str, Path]]:
+    """(key, file) for every image: files as given, folders read recursively and keyed by their path
+    inside the folder (``p1/0001.png`` and ``p2/0001.png`` stay apart)."""
+    found: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            found += [(p.relative_to(path).as_posix(), p) for p in list_images(path, ["*"], None)]
+        elif path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+            found.append((str(path), path))
+        else:
+            raise DataError(f"{path}: not an image file or folder ({', '.join(sorted(IMAGE_SUFFIXES))}).")
+    return found
+
+
+def read(
+    model: Annotated[
+        str, typer.Argument(help="A shipped model's name (`lfhtr models`), or a .lfhtr/.pt file.")
+    ],
+    images: Annotated[list[Path], typer.Argument(help="Image files and folders (read recursively).")],
+    output: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option("--output", "-o", help="Write here instead of stdout."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON with the alternatives instead of TSV.")
+    ] = False,
+    lexicon: Annotated[
+        bool, typer.Option(help="Decode with the corpus the model records (when it records one).")
+    ] = True,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 64,
+    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, ...")] = "cpu",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
+) -> None:
+    """Read word images with a model; TSV (file, text, confidence) or JSON."""
+    from lfhtr.train.reader import Reader
+
+    log.configure(quiet=quiet)
+    reader = Reader.load(model, device, lexicon, batch_size=batch_size)
+    found = _inputs(images)
+    keys, files = [k for k, _ in found], [p for _, p in found]
+    readings = reader.read(files, "read")
+    if as_json:
+        rows = [
+            {
+                "file": key,
+                "text": r.text,
+                "confidence": round(r.confidence, 4),
+                "alternatives": [[text, round(p, 4)] for text, p in r.alternatives],
+            }
+            for key, r in zip(keys, readings)
+        ]
+        text = json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
+    else:
+        text = tsv.row("file", "text", "confidence") + "".join(
+            tsv.row(key, r.text, f"{r.confidence:.4f}") for key, r in zip(keys, readings)
+        )
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        atomic_write(output, text)
+        log.log.info(
+            f"read: {len(readings)} images with {reader.recognizer.origin}, {reader.decoding}; {output}"
+        )
+
+
+def models() -> None:
+    """Every shipped model (lfhtr's and installed distributions'), with its card."""
+    from lfhtr import modelfile, pretrained
+
+    table = Table("name", "distribution", "height", "characters", "trained", "recipe", "file")
+    for shipped in pretrained.available().values():
+        meta = modelfile.load_meta(shipped.path)
+        card = meta.get("card", {})
+        table.add_row(
+            shipped.name,
+            shipped.distribution,
+            str(meta.get("height")),
+            str(len(meta.get("charset", ""))),
+            str(card.get("trained", f"{card.get('stage')} step {card.get('step')}")),
+            str(card.get("recipe", "")),
+            str(shipped.path),
+        )
+    Console().print(table)

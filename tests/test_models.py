@@ -1,0 +1,131 @@
+"""Model files, shipped models, `lfhtr read` and the Python API, as users call them."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+import lfhtr
+from lfhtr import pretrained
+from lfhtr.cli import app
+from lfhtr.errors import CheckpointError
+from lfhtr.pipeline import build_pipeline
+from lfhtr.session import Session
+from lfhtr.train.recognizer import Recognizer
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory, font_files: list[str]) -> tuple[Path, Path, Path]:
+    """A tiny model pretrained once and exported as a model file, and a nested folder of word images."""
+    from tests.conftest import tiny_spec_data
+
+    root = tmp_path_factory.mktemp("models")
+    spec = root / "session.json"
+    spec.write_text(json.dumps(tiny_spec_data(root, font_files, pretrain={"steps": 40, "val_every": 40})))
+    session = Session.load(spec)
+    session.pretrain()
+    model = root / "tiny.lfhtr"
+    result = runner.invoke(app, ["export", str(spec), "--model", str(model)])
+    assert result.exit_code == 0, result.output
+    words = root / "words"
+    pipeline = build_pipeline(session)
+    for i, name in enumerate(["p1/0001.png", "p2/0001.png", "p2/0002.png"]):
+        (words / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pipeline.sample(9 * 10**9 + i)[1]).save(words / name)
+    return model, session.output / "checkpoints" / "pretrain-best.pt", words
+
+
+def test_a_model_file_holds_the_checkpoints_weights_in_safetensors_and_a_card(
+    exported: tuple[Path, Path, Path],
+) -> None:
+    model, checkpoint, _ = exported
+    from_file, meta = Recognizer.load(model, torch.device("cpu"))
+    from_checkpoint, _ = Recognizer.load(checkpoint, torch.device("cpu"))
+    for key, value in from_checkpoint.net.state_dict().items():
+        assert torch.equal(value, from_file.net.state_dict()[key]), key
+    assert meta["card"]["stage"] == "pretrain" and meta["corpus"]["kind"] == "wordlist"
+    assert "paper" in meta["normalisation"] and meta["charset"] == from_file.charset.chars
+    with zipfile.ZipFile(model) as archive:
+        blob = archive.read("weights.safetensors")
+    (size,) = struct.unpack("<Q", blob[:8])  # the safetensors layout any reader of that format expects
+    header = json.loads(blob[8 : 8 + size])
+    assert header["head.1.weight"]["dtype"] == "F32" and size % 8 == 0
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda path: torch.save({"x": Path("/")}, path), "not an lfhtr model file"),  # a pickle
+        (lambda path: path.write_bytes(b"PK\x03\x04 not really a zip"), "not an lfhtr model file"),
+        ("weights", "do not match their recorded hash"),
+    ],
+)
+def test_a_damaged_or_foreign_model_file_is_refused(
+    exported: tuple[Path, Path, Path], tmp_path: Path, damage: object, expected: str
+) -> None:
+    target = tmp_path / "bad.lfhtr"
+    if damage == "weights":
+        with zipfile.ZipFile(exported[0]) as source, zipfile.ZipFile(target, "w") as copy:
+            copy.writestr("model.json", source.read("model.json"))
+            copy.writestr("weights.safetensors", source.read("weights.safetensors")[:-4] + b"\0\0\0\0")
+    else:
+        damage(target)  # type: ignore[operator]
+    with pytest.raises(CheckpointError, match=expected):
+        Recognizer.load(target, torch.device("cpu"))
+
+
+def test_the_python_api_reads_paths_pillow_images_and_arrays_alike(exported: tuple[Path, Path, Path]) -> None:
+    model, _, words = exported
+    reader = lfhtr.Reader.load(model)
+    path = words / "p1" / "0001.png"
+    image = Image.open(path)
+    by_path, by_image, by_array = reader.read([path, image, np.asarray(image.convert("L"))])
+    assert by_path == by_image == by_array
+    assert reader.decoding == "greedy + lexicon" and 0.0 <= by_path.confidence <= 1.0
+
+
+def test_read_keys_nested_images_by_path_and_writes_json_with_alternatives(
+    exported: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    model, _, words = exported
+    result = runner.invoke(app, ["read", str(model), str(words)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert [row[0] for row in rows] == ["file", "p1/0001.png", "p2/0001.png", "p2/0002.png"]
+    out = tmp_path / "read.json"
+    result = runner.invoke(
+        app, ["read", str(model), str(words / "p2"), "--json", "-o", str(out), "--no-lexicon"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [row["file"] for row in json.loads(out.read_text())] == ["0001.png", "0002.png"]
+    assert all(
+        set(row) == {"file", "text", "confidence", "alternatives"} for row in json.loads(out.read_text())
+    )
+
+
+def test_a_shipped_models_name_works_wherever_a_model_is_asked_for(
+    exported: tuple[Path, Path, Path], make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, _, words = exported
+    monkeypatch.setattr(
+        pretrained, "available", lambda: {"tiny": pretrained.Shipped("tiny", model, "lfhtr-tiny-models")}
+    )
+    assert runner.invoke(app, ["read", "tiny", str(words)]).exit_code == 0
+    listed = runner.invoke(app, ["models"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "tiny" in listed.output and "lfhtr-tiny-models" in listed.output
+    session = make_session(transcribe={"images": str(words)})
+    result = runner.invoke(app, ["run", "transcribe", str(session.source), "--checkpoint", "tiny"])
+    assert result.exit_code == 0, result.output
+    unknown = runner.invoke(app, ["read", "tinny", str(words)])
+    assert unknown.exit_code == 2 and "no shipped model of that name (tiny)" in unknown.output
