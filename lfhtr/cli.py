@@ -50,8 +50,7 @@ app.add_typer(runcli.run_app, name="run")
 app.add_typer(fonts_app, name="fonts")
 out = Console()
 err = Console(stderr=True, soft_wrap=True, highlight=False)
-
-SpecPath = Annotated[Path, typer.Argument(help="Session spec (JSON).")]
+SpecPath = runcli.SpecPath
 
 
 def _version(value: bool) -> None:
@@ -88,19 +87,9 @@ def init(
     ] = None,
 ) -> None:
     """Write a complete session spec with every default, plus its JSON Schema beside it."""
-    schema_path = path.with_name("session.schema.json")
-    schema = json.dumps(specs.schema(), indent=2)
-    for existing in (path, schema_path):
-        if existing.exists() and not force and (existing is path or existing.read_text("utf-8") != schema):
-            raise LfhtrError(f"{existing} exists; pass --force to overwrite it.")
-    data = specs.dump(
-        specs.validate(specs.apply_overrides(specs.dump(specs.default_spec()), set_ or []), "--set")
-    )
-    data["$schema"] = schema_path.name
-    atomic_write(schema_path, schema)
-    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    Session.init(path, set_, force)
     _warn_broken_plugins()
-    out.print(f"wrote {path} and {schema_path}")
+    out.print(f"wrote {path} and {path.with_name(specs.SCHEMA_NAME)}")
 
 
 @spec_app.command("validate")

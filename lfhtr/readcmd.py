@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from lfhtr import log, tsv
 from lfhtr.atomic import atomic_write
@@ -89,17 +88,16 @@ def models() -> None:
     """Every shipped model (lfhtr's and installed distributions'), with its card."""
     from lfhtr import modelfile, pretrained
 
-    table = Table("name", "distribution", "height", "characters", "trained", "recipe", "file")
-    for shipped in pretrained.available().values():
-        meta = modelfile.load_meta(shipped.path)
+    console = Console(highlight=False)
+    shipped = pretrained.available()
+    for model in shipped.values():
+        meta = modelfile.load_meta(model.path)
         card = meta.get("card", {})
-        table.add_row(
-            shipped.name,
-            shipped.distribution,
-            str(meta.get("height")),
-            str(len(meta.get("charset", ""))),
-            str(card.get("trained", f"{card.get('stage')} step {card.get('step')}")),
-            str(card.get("recipe", "")),
-            str(shipped.path),
-        )
-    Console().print(table)
+        console.print(f"[bold]{model.name}[/] ({model.distribution}): {model.path}")
+        size = f"{meta.get('height')} px, {len(meta.get('charset', ''))} characters"
+        console.print(f"  {meta['model'].get('kind')}, {size}", markup=False)
+        for key in ("description", "trained", "recipe", "results", "licence"):
+            if card.get(key):
+                console.print(f"  {key}: {card[key]}", markup=False)
+    if not shipped:
+        console.print("no shipped models found (the lfhtr.pretrained entry-point group is empty)")

@@ -10,10 +10,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
 from lfhtr.core.interfaces import BuildContext
-from lfhtr.errors import SpecError
+from lfhtr.errors import LfhtrError, SpecError
 from lfhtr.text.charset import Charset
 
 T = TypeVar("T")
@@ -34,6 +35,27 @@ class Session:
     @classmethod
     def load(cls, path: Path, overrides: list[str] | None = None) -> Session:
         return cls(specs.load(path, overrides), path.resolve().parent, str(path))
+
+    @classmethod
+    def init(cls, path: Path, overrides: list[str] | None = None, force: bool = False) -> Session:
+        """Write a complete spec (every default, plus ``dotted.key=JSON`` overrides) and its JSON Schema
+        beside it, for editors; an existing spec, or a schema that differs, is kept unless ``force``."""
+        schema_path = path.with_name(specs.SCHEMA_NAME)
+        schema = json.dumps(specs.schema(), indent=2)
+        for existing in (path, schema_path):
+            if (
+                existing.exists()
+                and not force
+                and (existing is path or existing.read_text("utf-8") != schema)
+            ):
+                raise LfhtrError(f"{existing} exists; pass --force to overwrite it.")
+        data = specs.dump(
+            specs.validate(specs.apply_overrides(specs.dump(specs.default_spec()), overrides or []), "--set")
+        )
+        data["$schema"] = schema_path.name
+        atomic_write(schema_path, schema)
+        atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return cls.load(path)
 
     def resolve(self, path: str | Path) -> Path:
         return self.base_dir / Path(path).expanduser()

@@ -129,3 +129,16 @@ def test_a_shipped_models_name_works_wherever_a_model_is_asked_for(
     assert result.exit_code == 0, result.output
     unknown = runner.invoke(app, ["read", "tinny", str(words)])
     assert unknown.exit_code == 2 and "no shipped model of that name (tiny)" in unknown.output
+
+
+GW = Path(__file__).parents[2] / "shared" / "data" / "gw-dev"
+
+
+@pytest.mark.skipif(not GW.is_dir(), reason="the shared George Washington set is not beside the repository")
+def test_the_shipped_english_model_reads_real_handwriting_out_of_the_box() -> None:
+    assert "en" in pretrained.available()
+    labels = dict(line.split("\t", 1) for line in (GW / "labels.tsv").read_text("utf-8").splitlines())
+    names = sorted(name for name in labels if name.startswith("276-"))[:40]
+    readings = lfhtr.Reader.load("en").read([GW / name for name in names])
+    right = sum(reading.text == labels[name] for reading, name in zip(readings, names))
+    assert right >= 10  # 14 of these 40 words exactly, with the corpus lexicon; an untrained model reads 0

@@ -260,6 +260,10 @@ def dump(spec: SessionSpec) -> dict[str, Any]:
     return data
 
 
+SCHEMA_NAME = "session.schema.json"
+"""Written beside every spec by `lfhtr init`; the spec's ``$schema`` points to it."""
+
+
 def schema() -> dict[str, Any]:
     return session_model().model_json_schema(by_alias=True)
 

@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +116,10 @@ class AdaptLoop:
     def _read_as_one_batch(self, images: Sequence[np.ndarray]) -> list[Reading]:
         return Reader(self.trainer.recognizer, batch_size=max(1, len(images))).read(images)
 
-    def _choose(self, r: int) -> dict[str, str] | None:
-        """Round r's pseudo-labels (image name → text), or None when the strategy stops."""
-        reader = reader_for(
+    @cached_property
+    def _target_reader(self) -> Reader:
+        """Reads the target as the strategy asks, every round (its lexicon is indexed once)."""
+        return reader_for(
             self.session,
             self.trainer.recognizer,
             self.strategy.decoding(),
@@ -125,7 +127,10 @@ class AdaptLoop:
             "adapt.lexicon",
             self.pipeline.sampler,
         )
-        readings = reader.read(self.target.images, f"round {r + 1}: reading")
+
+    def _choose(self, r: int) -> dict[str, str] | None:
+        """Round r's pseudo-labels (image name → text), or None when the strategy stops."""
+        readings = self._target_reader.read(self.target.images, f"round {r + 1}: reading")
         view = self._view(r, [])
         kept = sorted(self.strategy.choose(readings, view))
         current = {self.target.names[i]: readings[i].text for i in kept}
