@@ -85,9 +85,15 @@ def init(
         list[str] | None,  # noqa: UP007
         typer.Option("--set", help="Override a field: dotted.key=JSON value (e.g. pretrain.steps=1000)."),
     ] = None,
+    start: Annotated[
+        Path | None,  # noqa: UP007
+        typer.Option(
+            "--from", help="Adapt this model (a shipped name or .lfhtr file): its charset, model, corpus."
+        ),
+    ] = None,
 ) -> None:
     """Write a complete session spec with every default, plus its JSON Schema beside it."""
-    Session.init(path, set_, force)
+    Session.init(path, set_, force, runcli.absolute(start))
     _warn_broken_plugins()
     out.print(f"wrote {path} and {path.with_name(specs.SCHEMA_NAME)}")
 

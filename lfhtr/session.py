@@ -20,6 +20,19 @@ from lfhtr.text.charset import Charset
 T = TypeVar("T")
 
 
+def _adapting(start: str) -> list[str]:
+    """Overrides that make a spec match the model ``start`` names, and adapt it."""
+    from lfhtr import modelfile, pretrained
+
+    path = pretrained.resolve(start)
+    meta = modelfile.load_meta(path)
+    reference = start if not Path(start).exists() else str(path.resolve())  # a name stays a name
+    fields = {key: meta[key] for key in ("charset", "height", "model", "corpus") if key in meta}
+    return [f"{key}={json.dumps(value)}" for key, value in fields.items()] + [
+        f"adapt.checkpoint={json.dumps(reference)}"
+    ]
+
+
 class Session:
     """A validated spec and where its files live; its methods run the stages."""
 
@@ -37,9 +50,17 @@ class Session:
         return cls(specs.load(path, overrides), path.resolve().parent, str(path))
 
     @classmethod
-    def init(cls, path: Path, overrides: list[str] | None = None, force: bool = False) -> Session:
+    def init(
+        cls, path: Path, overrides: list[str] | None = None, force: bool = False, start: str | None = None
+    ) -> Session:
         """Write a complete spec (every default, plus ``dotted.key=JSON`` overrides) and its JSON Schema
-        beside it, for editors; an existing spec, or a schema that differs, is kept unless ``force``."""
+        beside it, for editors; an existing spec, or a schema that differs, is kept unless ``force``.
+
+        ``start`` (a shipped model's name or a model file) makes the spec adapt that model: its charset,
+        height, architecture and corpus, and ``adapt.checkpoint``, come first; ``overrides`` still win.
+        """
+        if start is not None:
+            overrides = [*_adapting(start), *(overrides or [])]
         schema_path = path.with_name(specs.SCHEMA_NAME)
         schema = json.dumps(specs.schema(), indent=2)
         for existing in (path, schema_path):

@@ -53,3 +53,20 @@ def test_export_without_a_model_is_a_clear_error(make_session: Callable[..., Ses
     result = CliRunner().invoke(app, ["export", str(session.source), "--onnx", str(target)])
     assert result.exit_code == 2 and "run `lfhtr run pretrain` first" in result.output
     assert not target.exists()
+
+
+def test_onnx_export_without_the_onnx_package_is_one_line(
+    make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real(name, *a)
+    )
+    session = make_session()
+    result = CliRunner().invoke(
+        app, ["export", str(session.source), "--onnx", str(session.output / "m.onnx")]
+    )
+    assert result.exit_code == 2 and "needs the onnx package: pip install onnx onnxruntime" in result.output
+    assert "Traceback" not in result.output

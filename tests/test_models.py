@@ -15,7 +15,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import lfhtr
-from lfhtr import pretrained
+from lfhtr import modelfile, pretrained
 from lfhtr.cli import app
 from lfhtr.errors import CheckpointError
 from lfhtr.pipeline import build_pipeline
@@ -55,7 +55,7 @@ def test_a_model_file_holds_the_checkpoints_weights_in_safetensors_and_a_card(
     for key, value in from_checkpoint.net.state_dict().items():
         assert torch.equal(value, from_file.net.state_dict()[key]), key
     assert meta["card"]["stage"] == "pretrain" and meta["corpus"]["kind"] == "wordlist"
-    assert "paper" in meta["normalisation"] and meta["charset"] == from_file.charset.chars
+    assert meta["preprocessing"]["height"] == 32 and meta["charset"] == from_file.charset.chars
     with zipfile.ZipFile(model) as archive:
         blob = archive.read("weights.safetensors")
     (size,) = struct.unpack("<Q", blob[:8])  # the safetensors layout any reader of that format expects
@@ -142,3 +142,68 @@ def test_the_shipped_english_model_reads_real_handwriting_out_of_the_box() -> No
     readings = lfhtr.Reader.load("en").read([GW / name for name in names])
     right = sum(reading.text == labels[name] for reading, name in zip(readings, names))
     assert right >= 10  # 14 of these 40 words exactly, with the corpus lexicon; an untrained model reads 0
+
+
+def test_init_from_a_model_writes_a_spec_that_adapts_it(
+    exported: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, _, _ = exported
+    monkeypatch.setattr(
+        pretrained, "available", lambda: {"tiny": pretrained.Shipped("tiny", model, "lfhtr-tiny-models")}
+    )
+    meta = modelfile.load_meta(model)
+    for start, reference in (("tiny", "tiny"), (str(model), str(model.resolve()))):
+        spec = tmp_path / f"{len(reference)}.json"
+        result = runner.invoke(app, ["init", str(spec), "--from", start, "--set", "adapt.rounds=2"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(spec.read_text())
+        assert data["adapt"]["checkpoint"] == reference and data["adapt"]["rounds"] == 2
+        assert (data["charset"], data["height"], data["model"]) == (
+            meta["charset"],
+            meta["height"],
+            meta["model"],
+        )
+        assert data["corpus"]["kind"] == meta["corpus"]["kind"]
+
+
+def _read_with_onnx_alone(graph: Path, sidecar: dict, files: list[Path]) -> list[str]:
+    """What a user without lfhtr does: prepare each image as the sidecar says, run the graph, decode."""
+    import onnxruntime
+
+    prep = sidecar["preprocessing"]
+    session = onnxruntime.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
+    texts = []
+    for file in files:
+        grey = Image.open(file).convert("L")
+        if np.asarray(grey).mean() < prep["invert_below"]:
+            grey = Image.fromarray(255 - np.asarray(grey))
+        height = prep["height"]
+        grey = grey.resize(
+            (max(1, round(grey.width * height / grey.height)), height), Image.Resampling.BILINEAR
+        )
+        pixels = np.asarray(grey).astype(np.float32)
+        paper, ink = float(np.median(pixels)), float(np.percentile(pixels, prep["ink_percentile"]))
+        value = np.clip((paper - pixels) / max(paper - ink, prep["min_span"]), 0, 1)
+        width = max(prep["min_width"], value.shape[1])
+        batch = np.zeros((1, 1, height, width), np.float32)
+        batch[0, 0, :, : value.shape[1]] = value
+        log_probs, lengths = session.run(None, {"images": batch, "widths": np.array([width], np.int64)})
+        best = log_probs[: int(lengths[0]), 0].argmax(-1)
+        labels = [int(c) for i, c in enumerate(best) if c != 0 and (i == 0 or c != best[i - 1])]
+        texts.append("".join(sidecar["charset"][c - 1] for c in labels))
+    return texts
+
+
+@pytest.mark.skipif(not GW.is_dir(), reason="the shared George Washington set is not beside the repository")
+def test_the_onnx_graph_and_its_sidecar_read_real_words_like_pytorch(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    session = make_session()
+    graph = tmp_path / "en.onnx"
+    result = runner.invoke(app, ["export", str(session.source), "--onnx", str(graph), "--checkpoint", "en"])
+    assert result.exit_code == 0, result.output
+    sidecar = json.loads(graph.with_suffix(".json").read_text())
+    assert "/" not in json.dumps(sidecar["card"])  # no absolute paths: the pair can be moved anywhere
+    files = sorted(GW.glob("277-*.png"))[:30]
+    expected = [r.text for r in lfhtr.Reader.load("en", lexicon=False, batch_size=1).read(files)]
+    assert _read_with_onnx_alone(graph, sidecar, files) == expected

@@ -20,6 +20,8 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".we
 MAX_PIXELS = 40_000_000  # a word image larger than this is a mistake or a decompression bomb
 MAX_ASPECT = 50
 """Widest word image, in heights: scaling a 40000×1 file to the model's height would take gigabytes."""
+INVERT_BELOW = 110
+"""A word image whose mean grey is below this is light ink on dark ground, and is inverted."""
 MIN_CONTRAST = 8
 """Grey levels between the darkest and lightest pixel below which an image holds no ink to read."""
 
@@ -86,7 +88,7 @@ def prepare_word_image(img: Image.Image, height: int, source: str) -> np.ndarray
     arr = np.asarray(grey)
     if arr.size == 0 or int(arr.max()) - int(arr.min()) < MIN_CONTRAST:
         raise DataError(f"{source}: blank (no ink to read)")
-    if arr.size and arr.mean() < 110:  # white ink on black: a negative scan or an inverted export
+    if arr.size and arr.mean() < INVERT_BELOW:  # white ink on black: a negative scan or an inverted export
         grey = Image.fromarray(255 - arr)
     width = max(1, round(grey.width * height / max(1, grey.height)))
     return np.asarray(grey.resize((width, height), Image.Resampling.BILINEAR))

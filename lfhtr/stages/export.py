@@ -15,6 +15,7 @@ The TorchScript-based exporter is used because the dynamo exporter cannot yet de
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 import warnings
@@ -29,18 +30,15 @@ from lfhtr.atomic import atomic_path, atomic_write
 from lfhtr.core import spec as specs
 from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import LfhtrError
+from lfhtr.imaging.folder import INVERT_BELOW
 from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint
-from lfhtr.train.batching import Batch, collate
+from lfhtr.train.batching import INK_PERCENTILE, MIN_SPAN, MIN_WIDTH, Batch, collate
 from lfhtr.train.reader import load_recognizer
 from lfhtr.train.recognizer import Recognizer
 
-NORMALISATION = (
-    "grey; white ink on black inverted (mean below 110); paper (the median level) → 0.0, ink (the 1st "
-    "percentile) → 1.0, the span at least 24 levels, clipped to [0, 1] (lfhtr.train.batching.normalise)"
-)
 TOLERANCE = 1e-3  # max |Δ log-prob| between ONNX Runtime and PyTorch on the check batch
 CHECK_SAMPLES = 8
 
@@ -72,6 +70,8 @@ def run(
         raise LfhtrError(f"{onnx}: the ONNX file needs another suffix (its .json sidecar goes beside it).")
     if model is not None and model.suffix != modelfile.SUFFIX:
         raise LfhtrError(f"{model}: a model file's name ends in {modelfile.SUFFIX}.")
+    if onnx is not None and importlib.util.find_spec("onnx") is None:
+        raise LfhtrError("export --onnx needs the onnx package: pip install onnx onnxruntime")
     outputs = [*([onnx, onnx.with_suffix(".json")] if onnx else []), *([model] if model else [])]
     _refuse_clobbering(session, outputs, force)
     path = default_checkpoint(session, checkpoint, "adapted", "pretrain-best")
@@ -86,12 +86,33 @@ def run(
     return outputs
 
 
+def preprocessing(height: int) -> dict[str, Any]:
+    """How an image becomes the network's input, in enough detail to do it without lfhtr (ONNX users)."""
+    return {
+        "steps": [
+            "greyscale (Pillow mode L); transparency composited on white; 16-bit and float scaled by range",
+            f"if the mean grey is below {INVERT_BELOW}: invert (255 - grey)",
+            f"resize bilinearly to a height of {height} pixels, keeping the aspect ratio",
+            f"paper = median grey, ink = {INK_PERCENTILE}st percentile; value = clip((paper - grey) / "
+            f"max(paper - ink, {MIN_SPAN:g}), 0, 1), so 1 = ink and 0 = paper",
+            f"pad with 0 on the right to the batch's widest image (at least {MIN_WIDTH} columns)",
+        ],
+        "height": height,
+        "invert_below": INVERT_BELOW,
+        "ink_percentile": INK_PERCENTILE,
+        "min_span": MIN_SPAN,
+        "min_width": MIN_WIDTH,
+        "decoding": "CTC: class 0 is the blank, class i the charset's i-th character; greedy = best class "
+        "per frame, repeats merged, blanks dropped",
+    }
+
+
 def model_meta(session: Session, recognizer: Recognizer) -> dict[str, Any]:
     """A model file's metadata: what rebuilds and feeds the network, its corpus, and its card."""
     source = recognizer.loaded_meta
     return {
         **recognizer.meta(),
-        "normalisation": NORMALISATION,
+        "preprocessing": preprocessing(recognizer.height),
         "corpus": specs.dump(session.spec)["corpus"],
         "card": {
             "lfhtr": __version__,
@@ -151,7 +172,9 @@ def _export(net: torch.nn.Module, images: torch.Tensor, widths: torch.Tensor, pa
                 dynamo=False,
             )
         except ModuleNotFoundError as exc:
-            raise LfhtrError(f"export needs the '{exc.name}' package: pip install 'lfhtr[onnx]'.") from None
+            raise LfhtrError(
+                f"export --onnx needs the '{exc.name}' package: pip install onnx onnxruntime"
+            ) from None
 
 
 def _compare(path: Path, net: torch.nn.Module, images: torch.Tensor, widths: torch.Tensor) -> float | None:

@@ -21,6 +21,13 @@ class Batch:
     target_lengths: torch.Tensor  # B
 
 
+INK_PERCENTILE = 1
+MIN_SPAN = 24.0
+"""Grey levels between paper and ink at the least, so a blank crop's noise is not stretched into ink."""
+MIN_WIDTH = 16
+"""Narrower images are padded (with paper) to this many columns: the network needs a few frames."""
+
+
 def normalise(image: np.ndarray) -> np.ndarray:
     """Map paper to 0 and the ink to 1, so faded ink and grey paper look like the training data.
 
@@ -30,13 +37,13 @@ def normalise(image: np.ndarray) -> np.ndarray:
     276-279: CER 0.644 with the 90th percentile, 0.630 with the median, same checkpoint).
     """
     paper = float(np.median(image))
-    ink = float(np.percentile(image, 1))
-    span = max(paper - ink, 24.0)
+    ink = float(np.percentile(image, INK_PERCENTILE))
+    span = max(paper - ink, MIN_SPAN)
     return np.clip((paper - image.astype(np.float32)) / span, 0.0, 1.0)
 
 
 def collate(
-    images: Sequence[np.ndarray], texts: Sequence[str], charset: Charset, min_width: int = 16
+    images: Sequence[np.ndarray], texts: Sequence[str], charset: Charset, min_width: int = MIN_WIDTH
 ) -> Batch:
     height = images[0].shape[0]
     widths = [max(min_width, img.shape[1]) for img in images]

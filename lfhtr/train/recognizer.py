@@ -61,8 +61,11 @@ class Recognizer:
         """The file it came from, with stage and step, for reports."""
         if self.loaded_from is None:
             return "a new model"
-        meta = self.loaded_meta
-        return f"{self.loaded_from} ({meta.get('stage', 'model file')}, step {meta.get('step', '?')})"
+        described = {
+            **self.loaded_meta.get("card", {}),
+            **self.loaded_meta,
+        }  # a model file keeps them in its card
+        return f"{self.loaded_from} ({described.get('stage', '?')}, step {described.get('step', '?')})"
 
     def meta(self) -> dict[str, Any]:
         """What rebuilds this recogniser: the architecture's kind and options, charset and height."""
