@@ -1,0 +1,52 @@
+"""Words/s of `lfhtr read` with the shipped English model: greedy and with the corpus lexicon.
+
+Run: python bench/read_throughput.py [--images ../shared/data/gw-dev] [--threads 2] [--limit 0]
+Images are loaded and prepared first, so the figures are the reading itself (network + decoding);
+the one-off cost of loading the model and indexing the lexicon is printed apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from lfhtr.imaging.folder import load_folder
+from lfhtr.train.reader import Reader
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--images", type=Path, default=Path("../shared/data/gw-dev"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=0, help="Read at most this many images (0: all).")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    figures: dict[str, object] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+        "threads": args.threads,
+    }
+    for lexicon in (False, True):
+        start = time.perf_counter()
+        reader = Reader.load("en", lexicon=lexicon)
+        loaded = time.perf_counter() - start
+        images = load_folder(args.images, reader.recognizer.height, ["*"], args.limit or None).images
+        start = time.perf_counter()
+        reader.read(images)
+        seconds = time.perf_counter() - start
+        name = "lexicon" if lexicon else "greedy"
+        figures[name] = {
+            "words": len(images),
+            "words_per_s": round(len(images) / seconds, 1),
+            "load_s": round(loaded, 2),
+        }
+    print(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
