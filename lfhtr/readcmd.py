@@ -16,7 +16,7 @@ from rich.console import Console
 from lfhtr import log, tsv
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import DataError
-from lfhtr.imaging.folder import IMAGE_SUFFIXES, list_images
+from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, list_images
 
 
 def _inputs(paths: list[Path]) -> list[tuple[str, Path]]:
@@ -57,9 +57,17 @@ def read(
 
     log.configure(quiet=quiet)
     reader = Reader.load(model, device, lexicon, batch_size=batch_size)
-    found = _inputs(images)
-    keys, files = [k for k, _ in found], [p for _, p in found]
-    readings = reader.read(files, "read")
+    keys, prepared = [], []
+    for key, path in _inputs(images):
+        try:
+            prepared.append(reader.prepared(path))
+        except UNREADABLE as exc:
+            log.log.warning(f"skipped {key} ({type(exc).__name__}: {exc})")
+            continue
+        keys.append(key)
+    if not prepared:
+        raise DataError("none of the images could be read (the warnings above say why).")
+    readings = reader.read(prepared, "read")
     if as_json:
         rows = [
             {

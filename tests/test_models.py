@@ -207,3 +207,15 @@ def test_the_onnx_graph_and_its_sidecar_read_real_words_like_pytorch(
     files = sorted(GW.glob("277-*.png"))[:30]
     expected = [r.text for r in lfhtr.Reader.load("en", lexicon=False, batch_size=1).read(files)]
     assert _read_with_onnx_alone(graph, sidecar, files) == expected
+
+
+def test_read_skips_an_unreadable_image_with_its_reason(
+    exported: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    model, _, words = exported
+    (tmp_path / "good.png").write_bytes((words / "p1" / "0001.png").read_bytes())
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG not really")
+    result = runner.invoke(app, ["read", str(model), str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["file", "good.png"]
+    assert "skipped broken.png (UnidentifiedImageError" in result.output

@@ -26,6 +26,17 @@ MIN_CONTRAST = 8
 """Grey levels between the darkest and lightest pixel below which an image holds no ink to read."""
 
 
+UNREADABLE = (
+    OSError,
+    UnidentifiedImageError,
+    ValueError,
+    DataError,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+)
+"""What reading one image can raise: the image is skipped with the reason, never the whole set."""
+
+
 @dataclass
 class ImageSet:
     names: list[str]
@@ -100,14 +111,7 @@ def load_folder(folder: Path, height: int, include: list[str], limit: int | None
         name = path.relative_to(folder).as_posix()  # p1/0001.png and p2/0001.png are two images
         try:
             image = load_word_image(path, height)
-        except (
-            OSError,
-            UnidentifiedImageError,
-            ValueError,
-            DataError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ) as exc:
+        except UNREADABLE as exc:
             result.skipped.append(f"{name} ({type(exc).__name__}: {exc})")
             continue
         result.names.append(name)
