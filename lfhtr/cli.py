@@ -69,6 +69,12 @@ def main_options(
     log.configure()  # plain console messages; `run` and `export` reconfigure with their own flags
 
 
+def _warn_undrawable(session: Session) -> None:
+    """Prepare the renderer, which names the charset's characters no usable font draws (never learnt)."""
+    renderer = session.build("renderer", session.spec.renderer)
+    renderer.prepare(session.context(), session.spec.height)
+
+
 def _warn_broken_plugins() -> None:
     """A plugin that does not load is left out of the spec model, and a built-in it shadows with it
     (its name registered twice): say so, or init's defaults would change without a word."""
@@ -85,6 +91,10 @@ def init(
         list[str] | None,  # noqa: UP007
         typer.Option("--set", help="Override a field: dotted.key=JSON value (e.g. pretrain.steps=1000)."),
     ] = None,
+    language: Annotated[
+        str | None,  # noqa: UP007
+        typer.Option(help="Corpus language (wordfreq code, e.g. de, fr): sets the corpus and the charset."),
+    ] = None,
     start: Annotated[
         Path | None,  # noqa: UP007
         typer.Option(
@@ -93,7 +103,9 @@ def init(
     ] = None,
 ) -> None:
     """Write a complete session spec with every default, plus its JSON Schema beside it."""
-    Session.init(path, set_, force, runcli.absolute(start))
+    session = Session.init(path, set_, force, runcli.absolute(start), language)
+    if language:
+        _warn_undrawable(session)
     _warn_broken_plugins()
     out.print(f"wrote {path} and {path.with_name(specs.SCHEMA_NAME)}")
 

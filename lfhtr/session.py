@@ -20,6 +20,18 @@ from lfhtr.text.charset import Charset
 T = TypeVar("T")
 
 
+def _in_language(language: str) -> list[str]:
+    """Overrides for a corpus in ``language``: wordfreq's word list and the charset its words need."""
+    from lfhtr.text.charset import charset_for
+    from lfhtr.text.corpus import builtin_counts
+
+    try:
+        words = builtin_counts(language, 50_000)
+    except LookupError as exc:
+        raise LfhtrError(f"--language {language}: wordfreq has no word list for it ({exc}).") from None
+    return [f"corpus.language={json.dumps(language)}", f"charset={json.dumps(charset_for(words))}"]
+
+
 def _adapting(start: str) -> list[str]:
     """Overrides that make a spec match the model ``start`` names, and adapt it."""
     from lfhtr import modelfile, pretrained
@@ -51,14 +63,22 @@ class Session:
 
     @classmethod
     def init(
-        cls, path: Path, overrides: list[str] | None = None, force: bool = False, start: str | None = None
+        cls,
+        path: Path,
+        overrides: list[str] | None = None,
+        force: bool = False,
+        start: str | None = None,
+        language: str | None = None,
     ) -> Session:
         """Write a complete spec (every default, plus ``dotted.key=JSON`` overrides) and its JSON Schema
         beside it, for editors; an existing spec, or a schema that differs, is kept unless ``force``.
 
         ``start`` (a shipped model's name or a model file) makes the spec adapt that model: its charset,
-        height, architecture and corpus, and ``adapt.checkpoint``, come first; ``overrides`` still win.
+        height, architecture and corpus, and ``adapt.checkpoint``, come first; ``language`` (a wordfreq
+        language code) sets the corpus language and the charset its words need. ``overrides`` still win.
         """
+        if language is not None:
+            overrides = [*_in_language(language), *(overrides or [])]
         if start is not None:
             overrides = [*_adapting(start), *(overrides or [])]
         schema_path = path.with_name(specs.SCHEMA_NAME)

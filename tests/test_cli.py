@@ -135,3 +135,25 @@ def test_a_stage_start_is_recorded_and_two_specs_can_be_diffed(
     assert "fields differ" in result.output
     same = runner.invoke(app, ["spec", "diff", str(other), str(other)])
     assert "the specs are the same" in same.output
+
+
+def test_init_in_a_language_sets_its_corpus_and_charset_and_names_undrawable_letters(
+    tmp_path: Path, font_files: list[str]
+) -> None:
+    spec = tmp_path / "de.json"
+    result = runner.invoke(
+        app, ["init", str(spec), "--language", "de", "--set", f"renderer.fonts={json.dumps(font_files)}"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(spec.read_text())
+    assert data["corpus"]["language"] == "de" and all(ch in data["charset"] for ch in "äöüÄÖÜ")
+    odd = [
+        "--set",
+        f"renderer.fonts={json.dumps(font_files)}",
+        "--set",
+        "charset=abcdefghijklmnopqrstuvwxyzʬ",
+    ]
+    result = runner.invoke(app, ["init", str(spec), "--force", "--language", "de", *odd])
+    assert result.exit_code == 0 and "renderer: no usable font draws 'ʬ'" in result.output
+    unknown = runner.invoke(app, ["init", str(tmp_path / "xx.json"), "--language", "xx"])
+    assert unknown.exit_code == 2 and "--language xx: wordfreq has no word list for it" in unknown.output

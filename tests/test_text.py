@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import string
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from lfhtr.builtin.samplers import FrequencySampler, NgramSampler, WordListSampler
 from lfhtr.core.interfaces import BuildContext
 from lfhtr.errors import DataError
-from lfhtr.text.charset import DEFAULT_CHARSET, Charset
+from lfhtr.text.charset import DEFAULT_CHARSET, PUNCTUATION, Charset, charset_for
 from lfhtr.text.corpus import WeightedWords, restrict
 from lfhtr.text.ngram import CharNgram
 
@@ -96,3 +97,10 @@ def test_wordlist_sampler_reports_a_missing_file(tmp_path: Path) -> None:
     sampler = WordListSampler(WordListSampler.Options(path="nope.txt"))
     with pytest.raises(DataError, match=r"nope\.txt: cannot read word list"):
         sampler.prepare(_context(tmp_path))
+
+
+def test_a_corpus_charset_holds_its_letters_in_both_cases_digits_and_punctuation() -> None:
+    words = ["straße", "Öl", "über", "ähnlich", "und"] * 200 + ["café"]  # é in 1 of 1,001 words: too rare
+    lower = sorted(set("straßeölüberähnlichund"))
+    upper = [ch.upper() for ch in lower if ch != "ß"]  # ß keeps no one-letter capital
+    assert charset_for(words) == "".join(lower) + "".join(upper) + string.digits + PUNCTUATION

@@ -23,6 +23,7 @@ from lfhtr.builtin.verdicts import VerdictStore
 from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
 from lfhtr.errors import DataError
 from lfhtr.jsoncache import cache_dir
+from lfhtr.log import log
 
 Range = tuple[float, float]
 Grey = Annotated[int, Field(ge=0, le=255)]
@@ -92,6 +93,13 @@ class FontRenderer(Renderer[FontRendererOptions]):
             raise DataError(
                 f"no usable font in {', '.join(map(str, locations))} (need .ttf/.otf/.woff/.woff2 covering "
                 f"{o.min_coverage:.0%} of the charset); run scripts/install-fonts.sh or set renderer.fonts."
+            )
+        drawn = set().union(*(font.drawable for font in self.fonts))
+        undrawable = "".join(ch for ch in context.charset.chars if ch not in drawn)
+        if undrawable:
+            log.warning(
+                f"renderer: no usable font draws {undrawable!r}; no synthetic word holds them, so the model "
+                "cannot learn them (add fonts that draw them: renderer.fonts)"
             )
         self.height = height
         self.size = max(8, round(height * o.render_scale))
