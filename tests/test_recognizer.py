@@ -145,6 +145,8 @@ def test_evaluate_and_transcribe_skip_bad_images_and_write_reports(
     rows = (session.output / "evaluate" / "results.tsv").read_text().splitlines()
     assert rows[0] == "file\ttruth\tprediction\tconfidence\tedits" and len(rows) == 1 + len(labels)
     assert "<img src='data:image/png;base64," in (session.output / "evaluate" / "report.html").read_text()
+    written = json.loads((session.output / "evaluate" / "metrics.json").read_text())
+    assert 0 <= written["calibration"]["ece"] <= 1 and len(written["calibration"]["risk_coverage"]) == 10
     out = transcribe.run(session)
     assert sorted(r["file"] for r in json.loads(out.read_text())) == sorted(labels)
     found = load_folder(tmp_path / "real", 32, ["*"])
@@ -209,3 +211,14 @@ def test_reading_with_a_model_that_reads_nothing_warns(
         readings = Reader(recognizer).read(images, "transcribe")
     assert all(r.text == "" for r in readings)  # blank everywhere: an untrained model's typical output
     assert "transcribe: the model read nothing in 6 of 6 images" in caplog.text
+
+
+def test_calibration_error_and_risk_coverage() -> None:
+    from lfhtr.train.calibration import calibration
+
+    truths, predictions = ["ab", "cd", "ef", "gh"], ["ab", "cd", "xy", "g"]
+    found = calibration([0.9, 0.8, 0.3, 0.2], truths, predictions, [0, 0, 2, 1])
+    assert found["ece"] == pytest.approx((0.1 + 0.2 + 0.3 + 0.2) / 4)
+    curve = {point["coverage"]: point for point in found["risk_coverage"]}
+    assert curve[0.5] == {"coverage": 0.5, "wer": 0.0, "cer": 0.0}  # the confident half is all right
+    assert curve[1.0]["wer"] == 0.5 and curve[1.0]["cer"] == pytest.approx(3 / 8)

@@ -6,6 +6,7 @@ import base64
 import html
 import io
 import json
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -19,6 +20,7 @@ from lfhtr.runrecord import record_start
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
 from lfhtr.train import runlog
+from lfhtr.train.calibration import calibration
 from lfhtr.train.measure import measure
 from lfhtr.train.metrics import edit_distance
 from lfhtr.train.reader import load_recognizer, reader_for
@@ -35,6 +37,7 @@ def _report(
     metrics: dict[str, float],
     worst: int,
     source: dict[str, str],
+    calibrated: dict[str, Any],
 ) -> str:
     ranked = sorted(rows, key=lambda r: (-r[4] / max(1, len(r[1])), r[0]))[:worst]
     cells = "".join(
@@ -44,11 +47,17 @@ def _report(
     )
     summary = " · ".join(f"{k} {v:.4f}" for k, v in metrics.items())
     described = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in source.items())
+    curve = "".join(
+        f"<tr><td>{p['coverage']:.0%}</td><td>{p['wer']:.3f}</td><td>{p['cer']:.3f}</td></tr>"
+        for p in calibrated["risk_coverage"]
+    )
     return (
         "<!doctype html><meta charset='utf-8'><title>lfhtr evaluation</title>"
         "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ddd;"
         "text-align:left}img{height:48px}</style>"
         f"<h1>lfhtr evaluation</h1><table>{described}</table><p>{html.escape(summary)}</p>"
+        f"<h2>Confidence</h2><p>expected calibration error {calibrated['ece']:.3f}</p>"
+        f"<table><tr><th>most confident</th><th>WER</th><th>CER</th></tr>{curve}</table>"
         f"<h2>Worst {len(ranked)} errors (edits per character)</h2>"
         f"<table><tr><th>image</th><th>truth</th><th>prediction</th><th>edits</th><th>confidence</th>"
         f"<th>file</th></tr>{cells}</table>"
@@ -84,15 +93,23 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
         "decoding": reader.decoding,
         "data": str(session.resolve(settings.data.images)),
     }
-    summary = runlog.finite({**source, "images": len(rows), **metrics})
+    predictions = [r.text for r in readings]
+    edits = [row[4] for row in rows]
+    calibrated = calibration([r.confidence for r in readings], data.texts, predictions, edits)
+    summary = runlog.finite({**source, "images": len(rows), **metrics, "calibration": calibrated})
     atomic_write(out / "metrics.json", json.dumps(summary, indent=2, allow_nan=False))
-    atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst, source))
+    atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst, source, calibrated))
     log.info(
         f"evaluate: {recognizer.origin}, {reader.decoding} decoding, {len(rows)} images, "
         f"loss {metrics['loss']:.3f}, "
         f"CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f} "
         f"(no case: CER {metrics['cer_nocase']:.4f}, WER {metrics['wer_nocase']:.4f}; "
         f"letters: CER {metrics['cer_letters']:.4f}); results in {out}"
+    )
+    top = calibrated["risk_coverage"][2]
+    log.info(
+        f"evaluate: calibration error {calibrated['ece']:.3f}; the most confident {top['coverage']:.0%} "
+        f"of the words read at WER {top['wer']:.3f}, CER {top['cer']:.3f}"
     )
     print(json.dumps(runlog.finite(metrics), allow_nan=False))
     return metrics
