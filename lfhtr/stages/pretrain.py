@@ -142,7 +142,7 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
         saving_on_interrupt(
             lambda: job.save(job.last),
             lambda: f"pretrain interrupted at step {trainer.step}; continue with --resume.",
-        ),
+        ) as stop,
     ):
         task = bar.add_task("pretrain", total=settings.steps, completed=trainer.step, status="")
         while trainer.step < settings.steps:
@@ -153,6 +153,7 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
             if at_validation and distributed.agree(ranks.main and job.validate(), ranks):
                 log.info(f"pretrain: no better synthetic CER for {settings.patience} validations; stopping")
                 break
+            stop.check()
     distributed.finish(ranks)
     log.info(f"pretrain: best synthetic CER {job.stopping.best:.3f}; checkpoint {job.best}")
     return job.best

@@ -168,7 +168,7 @@ class AdaptLoop:
                     f"adapt interrupted in round {r + 1} at step {state['step_in_round']}; "
                     "continue with --resume."
                 ),
-            ),
+            ) as stop,
         ):
             task = bar.add_task(
                 f"round {r + 1}/{o.rounds}",
@@ -191,6 +191,7 @@ class AdaptLoop:
                 bar.update(task, advance=1, status=f"loss {loss:.3f}, {status}")
                 if state["step_in_round"] % o.save_every == 0:
                     self.save()
+                stop.check()
 
     def _monitor_metrics(self) -> dict[str, float] | None:
         """The monitor set's metrics; measured by rank 0 alone, the only rank that logs them."""
