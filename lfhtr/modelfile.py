@@ -132,7 +132,7 @@ def load(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
 
 
 def is_model_file(path: Path) -> bool:
-    return path.suffix == SUFFIX or (path.is_file() and zipfile.is_zipfile(path) and _has_meta(path))
+    return path.suffix == SUFFIX or (path.is_file() and _has_meta(path))
 
 
 def _has_meta(path: Path) -> bool:

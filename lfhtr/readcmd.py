@@ -8,29 +8,44 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from lfhtr.train.reader import Reader
+
 from lfhtr import log, tsv
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import DataError
-from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, list_images
+from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, load_folder
 
 
-def _inputs(paths: list[Path]) -> list[tuple[str, Path]]:
-    """(key, file) for every image: files as given, folders read recursively and keyed by their path
-    inside the folder (``p1/0001.png`` and ``p2/0001.png`` stay apart)."""
-    found: list[tuple[str, Path]] = []
+def _images(reader: Reader, paths: list[Path]) -> tuple[list[str], list[np.ndarray]]:
+    """Every image, prepared, with its key: a file as given, a folder's images by their path inside it
+    (``p1/0001.png`` and ``p2/0001.png`` stay apart). Unreadable images are skipped with their reason."""
+    keys: list[str] = []
+    images: list[np.ndarray] = []
     for path in paths:
         if path.is_dir():
-            found += [(p.relative_to(path).as_posix(), p) for p in list_images(path, ["*"], None)]
+            found = load_folder(path, reader.recognizer.height, ["*"])
+            for line in found.skipped:
+                log.log.warning(f"skipped {line}")
+            keys += found.names
+            images += found.images
         elif path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
-            found.append((str(path), path))
+            try:
+                images.append(reader.prepared(path))
+            except UNREADABLE as exc:
+                log.log.warning(f"skipped {path} ({type(exc).__name__}: {exc})")
+                continue
+            keys.append(str(path))
         else:
             raise DataError(f"{path}: not an image file or folder ({', '.join(sorted(IMAGE_SUFFIXES))}).")
-    return found
+    return keys, images
 
 
 def read(
@@ -57,14 +72,7 @@ def read(
 
     log.configure(quiet=quiet)
     reader = Reader.load(model, device, lexicon, batch_size=batch_size)
-    keys, prepared = [], []
-    for key, path in _inputs(images):
-        try:
-            prepared.append(reader.prepared(path))
-        except UNREADABLE as exc:
-            log.log.warning(f"skipped {key} ({type(exc).__name__}: {exc})")
-            continue
-        keys.append(key)
+    keys, prepared = _images(reader, images)
     if not prepared:
         raise DataError("none of the images could be read (the warnings above say why).")
     readings = reader.read(prepared, "read")

@@ -90,13 +90,13 @@ class Session:
                 and (existing is path or existing.read_text("utf-8") != schema)
             ):
                 raise LfhtrError(f"{existing} exists; pass --force to overwrite it.")
-        data = specs.dump(
-            specs.validate(specs.apply_overrides(specs.dump(specs.default_spec()), overrides or []), "--set")
+        spec = specs.validate(
+            specs.apply_overrides(specs.dump(specs.default_spec()), overrides or []), "--set"
         )
-        data["$schema"] = schema_path.name
+        spec = spec.model_copy(update={"schema_ref": schema_path.name})
         atomic_write(schema_path, schema)
-        atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        return cls.load(path)
+        atomic_write(path, json.dumps(specs.dump(spec), indent=2, ensure_ascii=False) + "\n")
+        return cls(spec, path.resolve().parent, str(path))
 
     def resolve(self, path: str | Path) -> Path:
         return self.base_dir / Path(path).expanduser()

@@ -99,7 +99,7 @@ def prepare_word_image(img: Image.Image, height: int, source: str) -> np.ndarray
     arr = np.asarray(grey)
     if arr.size == 0 or int(arr.max()) - int(arr.min()) < MIN_CONTRAST:
         raise DataError(f"{source}: blank (no ink to read)")
-    if arr.size and arr.mean() < INVERT_BELOW:  # white ink on black: a negative scan or an inverted export
+    if arr.mean() < INVERT_BELOW:  # white ink on black: a negative scan or an inverted export
         grey = Image.fromarray(255 - arr)
     width = max(1, round(grey.width * height / max(1, grey.height)))
     return np.asarray(grey.resize((width, height), Image.Resampling.BILINEAR))

@@ -137,16 +137,14 @@ def warn_unreadable(labelled: LabelledImages, charset: str, source: str) -> None
 def load_labelled(labelled: LabelledSet, resolve: Callable[[str], Path], height: int) -> LabelledImages:
     """Images of a labelled set with their texts; images without a label are skipped and listed."""
     folder = resolve(labelled.images)
-    found = load_folder(folder, height, labelled.include, labelled.limit)
-    if labelled.format == "filename":
-        source, labels = (
-            f"the file names in {folder} (pattern {labelled.pattern})",
-            _from_names(found.names, labelled.pattern),
-        )
-    else:
+    if labelled.format != "filename":  # a missing or malformed labels file fails before any image loads
         default_name, reader = READERS[labelled.format]
         path = resolve(labelled.labels) if labelled.labels else folder / default_name
         source, labels = str(path), reader(path)
+    found = load_folder(folder, height, labelled.include, labelled.limit)
+    if labelled.format == "filename":
+        source = f"the file names in {folder} (pattern {labelled.pattern})"
+        labels = _from_names(found.names, labelled.pattern)
     matched = _matching(labels, found.names)
     result = LabelledImages([], [], [], found.skipped)
     for name, image in zip(found.names, found.images):
