@@ -162,8 +162,11 @@ class Session:
         with locked(self.output, stage) if first_rank else contextlib.nullcontext():
             return work()
 
-    def spec_hash(self) -> str:
+    def spec_hash(self, fields: tuple[str, ...] | None = None) -> str:
+        """A short hash of the spec, or of only the top-level ``fields`` that decide some output."""
         import hashlib
 
-        blob = json.dumps(specs.dump(self.spec), sort_keys=True).encode()
+        data = specs.dump(self.spec)
+        chosen = data if fields is None else {key: data[key] for key in fields}
+        blob = json.dumps(chosen, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]

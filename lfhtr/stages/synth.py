@@ -7,9 +7,7 @@ only those. Because a sample depends only on (seed, index), the resumed output i
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,6 @@ from PIL import Image
 
 from lfhtr import tsv
 from lfhtr.atomic import atomic_write
-from lfhtr.core import spec as specs
 from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, SynthPipeline, build_pipeline
 from lfhtr.progress import progress
@@ -39,12 +36,6 @@ def _png(image_array: object) -> bytes:
 
 IMAGE_FIELDS = ("seed", "charset", "height", "corpus", "renderer", "augmenters")
 """The spec fields that decide what the images are: a shard written under others is stale."""
-
-
-def signature(session: Session) -> str:
-    data = specs.dump(session.spec)
-    blob = json.dumps({key: data[key] for key in IMAGE_FIELDS}, sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
 
 
 def _header(sign: str, start: int, stop: int) -> str:
@@ -113,7 +104,7 @@ def run(session: Session, workers: int | None = None) -> Path:
     settings = session.spec.synth
     folder = session.output / settings.folder
     count = settings.count
-    sign = signature(session)
+    sign = session.spec_hash(IMAGE_FIELDS)
     jobs = _pending(folder, sign, count)
     done = count - sum(stop - start for _, _, start, stop in jobs)
     stale = sum(_part(folder, start).exists() for _, _, start, _ in jobs)
