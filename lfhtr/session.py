@@ -21,15 +21,18 @@ T = TypeVar("T")
 
 
 def _in_language(language: str) -> list[str]:
-    """Overrides for a corpus in ``language``: wordfreq's word list and the charset its words need."""
+    """Overrides for a corpus in ``language``: wordfreq's word list, the charset its words need and how
+    the language shapes words (its profile: casing, compounds, length)."""
     from lfhtr.text.charset import charset_for
     from lfhtr.text.corpus import builtin_counts
+    from lfhtr.text.languages import profile
 
     try:
         words = builtin_counts(language, 50_000)
     except LookupError as exc:
         raise LfhtrError(f"--language {language}: wordfreq has no word list for it ({exc}).") from None
-    return [f"corpus.language={json.dumps(language)}", f"charset={json.dumps(charset_for(words))}"]
+    shaped = [f"corpus.{key}={json.dumps(value)}" for key, value in profile(language).overrides().items()]
+    return [f"corpus.language={json.dumps(language)}", f"charset={json.dumps(charset_for(words))}", *shaped]
 
 
 def _adapting(start: str) -> list[str]:

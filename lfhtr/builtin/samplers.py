@@ -34,6 +34,20 @@ class SamplerOptions(PluginOptions):
     punctuation: float = Field(0.1, ge=0, le=1, description="Probability of a trailing mark (,.;:).")
     numbers: float = Field(0.02, ge=0, le=1, description="Probability of a number instead of a word.")
     max_length: int = Field(16, ge=1, description="Longest word drawn, in characters.")
+    compounds: float = Field(
+        0.0, ge=0, le=1, description="Probability of joining two words into a compound (German: 0.15)."
+    )
+    hyphenate: float = Field(
+        0.0, ge=0, le=1, description="Share of compounds written Capitalised-Hyphenated (German: 0.3)."
+    )
+    extra_words: list[str] = Field(
+        default_factory=list,
+        description="Your own word lists (one word per line: place names, a register's vocabulary), "
+        "mixed into the draws and the lexicon.",
+    )
+    extra_share: float = Field(
+        0.2, ge=0, le=1, description="Share of draws (and of the lexicon's mass) from extra_words."
+    )
 
 
 class CorpusOptions(SamplerOptions):
@@ -44,16 +58,52 @@ class CorpusOptions(SamplerOptions):
     top_n: int = Field(50000, ge=1, description="Size of the built-in word list.")
 
 
+def _read_word_list(path: Path, field: str) -> list[str]:
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read word list ({exc}); fix {field}.") from None
+    return [line.split()[0] for line in lines if line.strip()]
+
+
+def _capitalised(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
 class StyledSampler(TextSampler[SamplerOptions]):
-    """Applies the shared styling; subclasses provide ``draw_word``."""
+    """Applies the shared styling and the user's extra words; subclasses set ``words`` (the corpus's
+    words, which the lexicon is built from) and may draw differently in ``draw_word``."""
 
     options: SamplerOptions
+    words: WeightedWords
 
     def prepare(self, context: BuildContext) -> None:
         self._charset = context.charset
+        self._extra: WeightedWords | None = None
+        if self.options.extra_words:
+            listed = [
+                word
+                for path in self.options.extra_words
+                for word in _read_word_list(context.resolve(path), "corpus.extra_words")
+            ]
+            self._extra = WeightedWords(restrict(Counter(dict.fromkeys(listed, 1)), context.charset, 10**6))
 
     def draw_word(self, rng: random.Random) -> str:
-        raise NotImplementedError
+        return self.words.sample(rng)
+
+    def _draw(self, rng: random.Random) -> str:
+        if self._extra is not None and rng.random() < self.options.extra_share:
+            return self._extra.sample(rng)
+        return self.draw_word(rng)
+
+    def _compound(self, word: str, rng: random.Random) -> str:
+        """``word`` joined to a second draw, as compounding languages write: closed or hyphenated."""
+        second = self._draw(rng)
+        if not (word.isalpha() and second.isalpha()):
+            return word
+        if rng.random() < self.options.hyphenate:
+            return f"{_capitalised(word)}-{_capitalised(second)}"
+        return word + second.lower()
 
     def sample(self, rng: random.Random) -> str:
         o = self.options
@@ -61,17 +111,33 @@ class StyledSampler(TextSampler[SamplerOptions]):
             if rng.random() < o.numbers:
                 word = str(rng.choice([rng.randint(0, 99), rng.randint(100, 2100), rng.randint(1, 31)]))
             else:
-                word = self.draw_word(rng)
+                word = self._draw(rng)
+                if o.compounds and rng.random() < o.compounds:
+                    word = self._compound(word, rng)
                 r = rng.random()
                 if r < o.upper:
                     word = word.upper()
                 elif r < o.upper + o.capitalize:
-                    word = word[:1].upper() + word[1:]
+                    word = _capitalised(word)
             if rng.random() < o.punctuation:
                 word += rng.choice(".,,,;:")
             if self._charset.covers(word) and len(word) <= o.max_length:
                 return word
         raise DataError("the sampler cannot draw any word the charset covers; widen the charset.")
+
+    def lexicon(self) -> dict[str, float]:
+        """The corpus's word probabilities, mixed with the extra words at their share of the draws."""
+        if self._extra is None:
+            return self.words.probabilities
+        share = self.options.extra_share
+        mixed = {w: (1 - share) * p for w, p in self.words.probabilities.items()}
+        for word, p in self._extra.probabilities.items():
+            mixed[word] = mixed.get(word, 0.0) + share * p
+        return mixed
+
+
+COUNTS_VERSION = 2
+"""Bumped when the counts a corpus gives change (2: German ß restored), so old caches are not reused."""
 
 
 def _cache_path(context: BuildContext, kind: str, *parts: object) -> Path:
@@ -81,7 +147,7 @@ def _cache_path(context: BuildContext, kind: str, *parts: object) -> Path:
 
 def _cached_counts(o: CorpusOptions, context: BuildContext) -> Counter[str]:
     """Word counts restricted to the charset, computed once per corpus and charset and cached as JSON."""
-    path = _cache_path(context, "frequency", o.corpora, o.language, o.top_n, o.max_length)
+    path = _cache_path(context, f"frequency-v{COUNTS_VERSION}", o.corpora, o.language, o.top_n, o.max_length)
     counts = load_counts(path)
     if counts is None:
         if o.corpora:
@@ -107,12 +173,6 @@ class FrequencySampler(StyledSampler):
         super().prepare(context)
         self.words = WeightedWords(_cached_counts(self.options, context), self.options.alpha)
 
-    def draw_word(self, rng: random.Random) -> str:
-        return self.words.sample(rng)
-
-    def lexicon(self) -> dict[str, float]:
-        return self.words.probabilities
-
 
 class WordListSampler(StyledSampler):
     """Uniform over a word list file (one word per line); for closed vocabularies."""
@@ -124,19 +184,11 @@ class WordListSampler(StyledSampler):
 
     def prepare(self, context: BuildContext) -> None:
         super().prepare(context)
-        path = context.resolve(self.options.path)
-        try:
-            lines = path.read_text("utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DataError(f"{path}: cannot read word list ({exc}); fix corpus.path.") from None
-        words = [line.split()[0] for line in lines if line.strip()]
+        words = _read_word_list(context.resolve(self.options.path), "corpus.path")
         self.words = WeightedWords(restrict(Counter(dict.fromkeys(words, 1)), context.charset, 10**6))
 
     def draw_word(self, rng: random.Random) -> str:
         return rng.choice(self.words.words)
-
-    def lexicon(self) -> dict[str, float]:
-        return self.words.probabilities
 
 
 class NgramSampler(StyledSampler):
@@ -169,6 +221,3 @@ class NgramSampler(StyledSampler):
         while not word:
             word = self.model.generate(rng, self.options.max_length, self.options.min_count)
         return word
-
-    def lexicon(self) -> dict[str, float]:
-        return self.words.probabilities

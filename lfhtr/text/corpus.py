@@ -16,14 +16,16 @@ from pathlib import Path
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import DataError
 from lfhtr.text.charset import Charset
+from lfhtr.text.languages import unfold
 
 
 def builtin_counts(language: str, top_n: int) -> Counter[str]:
-    """wordfreq's list as pseudo-counts: frequency × 1e9 keeps the Zipf shape in integers."""
+    """wordfreq's list as pseudo-counts (frequency × 1e9 keeps the Zipf shape in integers), with the
+    spellings the list folds away restored."""
     from wordfreq import top_n_list, word_frequency
 
     words = top_n_list(language, top_n)
-    return Counter({w: max(1, round(word_frequency(w, language) * 1e9)) for w in words})
+    return unfold(language, Counter({w: max(1, round(word_frequency(w, language) * 1e9)) for w in words}))
 
 
 def corpus_counts(paths: list[Path]) -> Counter[str]:
