@@ -167,12 +167,13 @@ def fonts(
     ctx: typer.Context,
     spec: Annotated[Path | None, typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
 ) -> None:
-    """Fonts found for the session, with what each cannot draw."""
+    """Fonts found for the session, what each cannot draw, and how many fonts draw each character."""
     if ctx.invoked_subcommand:
         return
-    from lfhtr.builtin.fontreport import coverage_table
+    from lfhtr.builtin.fontreport import coverage_tables
 
-    out.print(coverage_table(spec))
+    for table in coverage_tables(spec):
+        out.print(table)
 
 
 @fonts_app.command("preview")

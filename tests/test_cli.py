@@ -146,7 +146,8 @@ def test_init_in_a_language_sets_its_corpus_and_charset_and_names_undrawable_let
     )
     assert result.exit_code == 0, result.output
     data = json.loads(spec.read_text())
-    assert data["corpus"]["language"] == "de" and all(ch in data["charset"] for ch in "äöüÄÖÜ")
+    assert data["corpus"]["language"] == "de" and all(ch in data["charset"] for ch in "äöüßÄÖÜ")
+    assert data["corpus"]["compounds"] > 0 and data["corpus"]["max_length"] > 16  # how German writes
     odd = [
         "--set",
         f"renderer.fonts={json.dumps(font_files)}",

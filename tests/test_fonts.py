@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -116,3 +117,23 @@ def test_the_font_preview_names_each_font_under_its_word(spec_file: Path, tmp_pa
     sheet = np.asarray(Image.open(tmp_path / "fonts.png"))
     assert count == 3 and sheet.shape[0] == CELL
     assert (sheet[54:68] < 128).any()  # the name's text below the 48-pixel word
+
+
+def test_the_font_report_counts_the_usable_fonts_drawing_each_character(
+    spec_file: Path, tmp_path: Path, font_files: list[str]
+) -> None:
+    from lfhtr.builtin.fontreport import coverage_tables
+
+    (tmp_path / "fonts").mkdir()
+    partial = _subset_without_digits(font_files[0], tmp_path / "fonts" / "partial.ttf")
+    for source in font_files[1:]:
+        shutil.copy(source, tmp_path / "fonts")
+    data = json.loads(spec_file.read_text("utf-8"))
+    data["renderer"].update(fonts=[str(partial.parent)], min_coverage=0.5)
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(data), "utf-8")
+    fonts, characters = coverage_tables(spec)
+    rows = dict(zip(characters.columns[0].cells, characters.columns[1].cells))
+    usable = len(font_files)
+    assert "7" in rows[str(usable - 1)] and "a" in rows[str(usable)]  # the subset lacks digits
+    assert fonts.row_count == usable

@@ -34,9 +34,9 @@ def test_a_misread_snaps_to_the_word_the_image_supports() -> None:
     columns = clear("house")
     columns[1] = {"a": 0.55, "o": 0.4}  # the reading says "hause"
     log_probs = ctc_frames(columns)
-    snapped = lexicon.snap(log_probs, len(log_probs), Reading("hause", 0.5))
+    snapped = lexicon.snap(log_probs, len(log_probs), Reading("hause", 0.95))
     assert snapped.text == "house"
-    assert snapped.confidence > 0.9
+    assert snapped.confidence > 0.85
 
 
 def test_a_long_word_read_with_several_errors_is_still_found() -> None:
@@ -71,6 +71,36 @@ def test_confidence_is_low_when_two_words_explain_the_image_equally(share: float
     columns = clear("house")
     columns[2] = {"u": share, "r": 1 - share - 0.01}
     log_probs = ctc_frames(columns)
-    snapped = lexicon.snap(log_probs, len(log_probs), Reading("house", 0.5))
+    snapped = lexicon.snap(log_probs, len(log_probs), Reading("house", 0.9))
     assert snapped.text == "house"
-    assert 0.4 < snapped.confidence < 0.6
+    assert 0.4 < snapped.confidence / 0.9 < 0.6
+    assert [text for text, _ in snapped.alternatives] == ["horse"]
+
+
+def test_a_hyphenated_compound_is_snapped_part_by_part() -> None:
+    lexicon = Lexicon({"mount": 0.5, "vernon": 0.3, "vernal": 0.2}, CHARSET)
+    columns = clear("Mount-Vernon")
+    columns[10] = {"a": 0.55, "o": 0.4}  # read "Mount-Vernan"
+    log_probs = ctc_frames(columns)
+    snapped = lexicon.snap(log_probs, len(log_probs), Reading("Mount-Vernan", 0.9))
+    assert snapped.text == "Mount-Vernon"
+    assert snapped.alternatives and all(text.startswith("Mount-Vern") for text, _ in snapped.alternatives)
+
+
+def test_a_frequent_word_the_image_does_not_support_does_not_replace_the_reading() -> None:
+    """One clear letter against the only lexicon word: the prior would win, but the image says otherwise,
+    and the low confidence says the reading is doubtful."""
+    lexicon = Lexicon({"house": 1.0}, CHARSET)
+    log_probs = ctc_frames(clear("hovse"))
+    snapped = lexicon.snap(log_probs, len(log_probs), Reading("hovse", 0.9))
+    assert snapped.text == "hovse"
+    assert snapped.confidence < 0.5 * 0.9
+    assert snapped.alternatives[0][0] == "house"
+
+
+def test_a_reading_no_word_comes_near_is_only_as_sure_as_the_image_is_legible() -> None:
+    lexicon = Lexicon({"washing": 0.5, "washed": 0.5}, CHARSET)
+    log_probs = ctc_frames(clear("Washington", 0.999))
+    assert lexicon.snap(log_probs, len(log_probs), Reading("Washington", 0.3)).confidence == pytest.approx(
+        0.3
+    )

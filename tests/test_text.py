@@ -16,6 +16,7 @@ from lfhtr.core.interfaces import BuildContext
 from lfhtr.errors import DataError
 from lfhtr.text.charset import DEFAULT_CHARSET, PUNCTUATION, Charset, charset_for
 from lfhtr.text.corpus import WeightedWords, restrict
+from lfhtr.text.languages import unfold
 from lfhtr.text.ngram import CharNgram
 
 CHARSET = Charset(DEFAULT_CHARSET)
@@ -104,3 +105,46 @@ def test_a_corpus_charset_holds_its_letters_in_both_cases_digits_and_punctuation
     lower = sorted(set("straßeölüberähnlichund"))
     upper = [ch.upper() for ch in lower if ch != "ß"]  # ß keeps no one-letter capital
     assert charset_for(words) == "".join(lower) + "".join(upper) + string.digits + PUNCTUATION
+
+
+def test_german_sharp_s_is_restored_from_the_folded_frequency_list() -> None:
+    folded = Counter({"heisst": 10, "strasse": 10, "wasser": 4, "und": 7})
+    restored = unfold("de", folded)
+    assert restored["heißt"] == 10 and "heisst" not in restored  # after a diphthong: always ß
+    assert restored["straße"] + restored["strasse"] == 10 and restored["straße"] > 0  # long or short vowel
+    assert sum(restored.values()) == sum(folded.values())
+    assert unfold("en", folded) == folded
+
+
+def test_compounds_join_words_closed_or_capitalised_and_hyphenated(tmp_path: Path) -> None:
+    (tmp_path / "words.txt").write_text("haus\nbaum\n")
+    always = dict(path="words.txt", capitalize=0.0, upper=0.0, punctuation=0.0, numbers=0.0, compounds=1.0)
+    closed = WordListSampler(WordListSampler.Options(**always, hyphenate=0.0))
+    closed.prepare(_context(tmp_path))
+    assert {closed.sample(random.Random(i)) for i in range(40)} == {
+        "haushaus",
+        "hausbaum",
+        "baumhaus",
+        "baumbaum",
+    }
+    hyphenated = WordListSampler(WordListSampler.Options(**always, hyphenate=1.0))
+    hyphenated.prepare(_context(tmp_path))
+    assert {hyphenated.sample(random.Random(i)) for i in range(40)} >= {"Haus-Baum", "Baum-Haus"}
+
+
+def test_extra_words_are_mixed_into_draws_and_lexicon_at_their_share(tmp_path: Path) -> None:
+    (tmp_path / "corpus.txt").write_text("the day the men were at the fort\n")
+    (tmp_path / "places.txt").write_text("Mount\tVernon\nAlexandria\n")
+    options = dict(corpora=["corpus.txt"], punctuation=0.0, numbers=0.0, capitalize=0.0, upper=0.0)
+    sampler = FrequencySampler(
+        FrequencySampler.Options(**options, extra_words=["places.txt"], extra_share=0.25)
+    )
+    sampler.prepare(_context(tmp_path))
+    rng = random.Random(0)
+    draws = Counter(sampler.sample(rng) for _ in range(4000))
+    assert 0.21 < (draws["Mount"] + draws["Alexandria"]) / 4000 < 0.29
+    lexicon = sampler.lexicon()
+    assert lexicon["Alexandria"] == pytest.approx(0.125) and sum(lexicon.values()) == pytest.approx(1.0)
+    missing = FrequencySampler(FrequencySampler.Options(**options, extra_words=["none.txt"]))
+    with pytest.raises(DataError, match=r"none\.txt: cannot read word list .*corpus\.extra_words"):
+        missing.prepare(_context(tmp_path))

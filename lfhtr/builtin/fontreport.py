@@ -20,7 +20,9 @@ def _session(spec_path: Path | None) -> Session:
     return Session.load(spec_path) if spec_path else Session(specs.default_spec(), Path.cwd())
 
 
-def coverage_table(spec_path: Path | None) -> Table:
+def coverage_tables(spec_path: Path | None) -> tuple[Table, Table]:
+    """Each font's coverage of the charset, and how many usable fonts draw each character: a letter that
+    few fonts draw is learnt from few hands (German ß, capital umlauts)."""
     session = _session(spec_path)
     options = session.spec.renderer.model_dump()
     locations = [session.resolve(p) for p in options.get("fonts", [])] or [default_font_dir()]
@@ -29,16 +31,24 @@ def coverage_table(spec_path: Path | None) -> Table:
         "font", "coverage", "used", "cannot draw", title=f"fonts in {', '.join(map(str, locations))}"
     )
     core = [ch for ch in session.charset.chars if ch.isalnum()]
-    used = 0
+    usable = []
     for font in all_fonts(locations, options.get("exclude", []), session.charset.chars):
         share = sum(ch in font.drawable for ch in core) / max(1, len(core))
         ok = share >= threshold
-        used += ok
+        if ok:
+            usable.append(font)
         table.add_row(
             font.name, f"{share:.0%}", "yes" if ok else "[red]no[/]", font.missing(session.charset.chars)
         )
-    table.caption = f"{used} fonts usable (coverage of letters and digits ≥ {threshold:.0%})"
-    return table
+    table.caption = f"{len(usable)} fonts usable (coverage of letters and digits ≥ {threshold:.0%})"
+    by_count: dict[int, str] = {}
+    for ch in session.charset.chars:
+        count = sum(ch in font.drawable for font in usable)
+        by_count[count] = by_count.get(count, "") + ch
+    characters = Table("usable fonts", "characters they draw", title="fonts per character")
+    for count in sorted(by_count):
+        characters.add_row(str(count) if count else "[red]0[/]", by_count[count])
+    return table, characters
 
 
 def preview(spec_path: Path | None, text: str, output: Path, columns: int = 4) -> int:

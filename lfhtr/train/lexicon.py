@@ -8,8 +8,10 @@ word, so names and numbers survive only when the image clearly says so.
 Candidates come from two indexes, because one alone misses words: a symmetric-delete index finds every
 word within about two edits (short words, where character bigrams say little), and a character-bigram
 index finds the words that share most bigrams with the reading (long words read with several errors).
-The confidence returned is the posterior of the chosen word among the candidates, which is what
-self-training should rank pseudo-labels by: it is low exactly when two words explain the image equally.
+The confidence returned is the posterior of the chosen word among the candidates times the raw reading's
+confidence: low when two words explain the image equally, and low when the image is barely legible. The
+posterior alone is near 1 for every reading no candidate comes near, which on a set of names ranked the
+wrong pseudo-labels first (docs/results.md).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class Lexicon:
         prior_weight: float = 1.0,
         oov_penalty: float = 10.0,
         similar: int = 100,
+        max_loss: float = 1.0,
     ) -> None:
         self.charset = charset
         prior: dict[str, float] = defaultdict(float)
@@ -86,6 +89,7 @@ class Lexicon:
         self.prior_weight = prior_weight
         self.oov_penalty = oov_penalty
         self.similar = similar
+        self.max_loss = max_loss
         self._floor = min(self.log_prior.values(), default=0.0)
 
     @classmethod
@@ -116,29 +120,59 @@ class Lexicon:
         return sorted(found)
 
     def snap(self, log_probs: torch.Tensor, length: int, reading: Reading) -> Reading:
-        """The most probable of the raw reading and its lexicon candidates ([T, C] log-probs of one image)."""
+        """The most probable of the raw reading and its lexicon candidates ([T, C] log-probs of one image).
+
+        Hyphenated compounds (Carl-Zeiß-Straße) are snapped part by part, each part scored in the whole
+        reading. The confidence is the posterior of the chosen word among the candidates times the raw
+        reading's own confidence: a word is only as sure as the image is legible, which keeps readings
+        that no candidate came near (names, garbage) from looking certain.
+        """
         lead, core, trail = _split_punctuation(reading.text)
-        if not core or core.isdigit():
+        parts = core.split("-")
+        if not core or core.isdigit() or not all(parts):
             return reading
-        options = [reading.text]
-        priors = [self._floor - self.oov_penalty]
-        for word in self.candidates(core):
-            text = lead + _cased_like(word, core) + trail
-            if text == reading.text:
-                priors[0] = self.log_prior[word]
-            elif self.charset.covers(text):
-                options.append(text)
-                priors.append(self.log_prior[word])
-        if len(options) == 1:
-            return reading
-        labels = [self.charset.encode(t) for t in options]
-        k = len(options)
-        lp = log_probs[:length].unsqueeze(1).expand(length, k, log_probs.shape[-1]).contiguous()
-        ll = sequence_log_likelihood(lp, torch.full((k,), length, dtype=torch.long), labels)
-        scores = ll.double() + self.prior_weight * torch.tensor(priors, dtype=torch.float64)
-        posterior = torch.softmax(scores, 0)
-        ranked = sorted(range(k), key=lambda i: (-float(posterior[i]), i))
-        best, *others = ranked[: ALTERNATIVES + 1]
-        return Reading(
-            options[best], float(posterior[best]), tuple((options[i], float(posterior[i])) for i in others)
+        confidence = reading.confidence
+        doubt: tuple[float, int, list[tuple[str, float]]] = (1.0, 0, [])
+        for index, part in enumerate(parts):
+            if part.isdigit():
+                continue
+            ranked = self._rank_part(log_probs, length, lead, parts, index, trail)
+            best, best_p = ranked[0]
+            parts[index] = best
+            confidence *= best_p
+            doubt = min(doubt, (best_p, index, ranked[1:]))
+        _, index, runners = doubt
+        alternatives = tuple(
+            (lead + "-".join(parts[:index] + [word] + parts[index + 1 :]) + trail, p * confidence / doubt[0])
+            for word, p in runners[:ALTERNATIVES]
         )
+        return Reading(lead + "-".join(parts) + trail, confidence, alternatives)
+
+    def _rank_part(
+        self, log_probs: torch.Tensor, length: int, lead: str, parts: list[str], index: int, trail: str
+    ) -> list[tuple[str, float]]:
+        """Part ``index`` of a reading and its lexicon candidates, with their posteriors, best first.
+
+        A candidate that explains the image more than ``max_loss`` nats per character worse than the raw
+        reading is not what is written, however frequent: out-of-vocabulary words stay as read, with the
+        low posterior that says the lexicon would have preferred another word.
+        """
+        part = parts[index]
+        words = [part]
+        priors = [self.log_prior.get(part.lower(), self._floor - self.oov_penalty)]
+        for word in self.candidates(part):
+            cased = _cased_like(word, part)
+            if cased != part and self.charset.covers(cased):
+                words.append(cased)
+                priors.append(self.log_prior[word])
+        if len(words) == 1:
+            return [(part, 1.0)]
+        texts = [lead + "-".join(parts[:index] + [w] + parts[index + 1 :]) + trail for w in words]
+        labels = [self.charset.encode(t) for t in texts]
+        k = len(texts)
+        lp = log_probs[:length].unsqueeze(1).expand(length, k, log_probs.shape[-1]).contiguous()
+        ll = sequence_log_likelihood(lp, torch.full((k,), length, dtype=torch.long), labels).double()
+        per_char_loss = (ll[0] - ll) / torch.tensor([len(t) + 1 for t in texts], dtype=torch.float64)
+        posterior = torch.softmax(ll + self.prior_weight * torch.tensor(priors, dtype=torch.float64), 0)
+        ranked = sorted(range(k), key=lambda i: (per_char_loss[i] > self.max_loss, -float(posterior[i]), i))
+        return [(words[i], float(posterior[i])) for i in ranked[: ALTERNATIVES + 1]]
