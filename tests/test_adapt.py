@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -18,7 +21,9 @@ from lfhtr.session import Session
 from lfhtr.stages import adapt, pretrain
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint, pseudolabels
+from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.trainer import Trainer
+from lfhtr.train.widthscale import SCALES, choose_width_scale
 from tests.conftest import tiny_spec_data
 
 TINY_MODEL = {"kind": "crnn-ctc", "channels": [16, 32, 48, 64], "hidden": 64, "layers": 1, "dropout": 0.0}
@@ -88,9 +93,11 @@ def _adapt_session(
     pretrained: tuple[Path, Path],
     output: str,
     kind: str = "self-training",
+    width_scale: str | float = "auto",
 ) -> Session:
     base, real = pretrained
     options = {
+        "width_scale": width_scale,
         "kind": kind,
         "checkpoint": str(base),
         "target": {"images": str(real)},
@@ -128,6 +135,10 @@ def test_monitor_labels_never_reach_the_training_loss(
     assert records[1]["kept"] <= 24
     assert (session.output / "checkpoints" / "adapted.pt").exists()
     assert (session.output / "logs" / "adapt.png").read_bytes().startswith(b"\x89PNG")
+    chosen = json.loads((session.output / "logs" / "adapt-width-scale.json").read_text())
+    assert set(chosen["mean_confidence"]) == {f"{s:g}" for s in SCALES}
+    _, meta = checkpoint.load(session.output / "checkpoints" / "adapted.pt")
+    assert meta.get("width_scale", 1.0) == chosen["width_scale"]
 
 
 def _fail_training_at(monkeypatch: pytest.MonkeyPatch, call: int, error: BaseException) -> None:
@@ -147,10 +158,10 @@ def _fail_training_at(monkeypatch: pytest.MonkeyPatch, call: int, error: BaseExc
 def test_adapt_resumes_mid_round_to_the_same_model(
     make_session: Callable[..., Session], pretrained: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    straight = _adapt_session(make_session, pretrained, "straight")
+    straight = _adapt_session(make_session, pretrained, "straight", width_scale=1.3)
     adapt.run(straight)
 
-    resumed = _adapt_session(make_session, pretrained, "resumed")
+    resumed = _adapt_session(make_session, pretrained, "resumed", width_scale=1.3)
     _fail_training_at(monkeypatch, 8, KeyboardInterrupt())  # round 2, step 2 (just after a mid-round save)
     with pytest.raises(LfhtrError, match="adapt interrupted in round 2 at step 2; continue with --resume"):
         adapt.run(resumed)
@@ -160,6 +171,56 @@ def test_adapt_resumes_mid_round_to_the_same_model(
     b, _ = checkpoint.load(resumed.output / "checkpoints" / "adapted.pt")
     for key in a["model"]:
         assert torch.equal(a["model"][key], b["model"][key]), key
+    recognizer, _ = Recognizer.load(resumed.output / "checkpoints" / "adapted.pt", torch.device("cpu"))
+    assert recognizer.width_scale == 1.3  # read as it was adapted: 1.3 times as wide
+    [(_, batch)] = list(recognizer.batches([np.zeros((32, 40), np.uint8)], 1))
+    assert batch.images.shape[-1] >= 52
+
+
+class _Sharpest:
+    """A stand-in recogniser whose confidence peaks where a hand is best read."""
+
+    def __init__(self, peak: float, height: float, slope: float = 1.0) -> None:
+        self.width_scale, self.peak, self.height, self.slope = 1.0, peak, height, slope
+
+    def read(self, images: list[np.ndarray]) -> tuple[list[Reading], list[object]]:
+        confidence = self.height - self.slope * abs(self.width_scale - self.peak)
+        return [Reading("x", confidence) for _ in images], []
+
+
+def test_the_width_scale_is_the_one_read_most_confidently_unless_the_gain_is_slight() -> None:
+    images = [np.zeros((8, 8), np.uint8)] * 10
+    scale, tried = choose_width_scale(_Sharpest(1.3, 0.9), images, 0)  # type: ignore[arg-type]
+    assert scale == 1.3 and [s for s, _ in tried] == list(SCALES)
+    assert choose_width_scale(_Sharpest(0.9, 0.9, 0.08), images, 0)[0] == 1.0  # 0.9 reads 0.9 % better
+    narrow = _Sharpest(0.8, 0.5)
+    assert choose_width_scale(narrow, images, 0)[0] == 0.8 and narrow.width_scale == 1.0
+
+
+def test_adaptation_never_opens_the_targets_labels(
+    make_session: Callable[..., Session],
+    pretrained: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The target folder holds a labels.tsv; adapting on it (no monitor) must not open it."""
+    base, real = pretrained
+    target = tmp_path / "target"
+    shutil.copytree(real, target)
+    opened: list[str] = []
+    real_open = io.open
+
+    def watching(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", watching)
+    monkeypatch.setattr("builtins.open", watching)
+    strategy = {"kind": "self-training", "checkpoint": str(base), "target": {"images": str(target)}}
+    strategy |= {"rounds": 1, "steps_per_round": 2, "batch_size": 4}
+    adapt.run(make_session(model=TINY_MODEL, output="label-free", adapt=strategy))
+    assert any(name.endswith(".png") for name in opened)  # the watch works: the images were opened
+    assert not [name for name in opened if "labels" in Path(name).name]
 
 
 def test_a_crash_before_a_rounds_first_save_logs_that_round_once_after_resume(

@@ -14,7 +14,7 @@ import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -151,6 +151,11 @@ class AdaptationOptions(PluginOptions):
     synthetic_share: float = Field(0.5, ge=0, lt=1, description="Share of each batch that is synthetic.")
     augment: bool = Field(True, description="Apply the spec's augmenters to real images too.")
     save_every: int = Field(100, ge=1, description="Checkpoint every this many steps within a round.")
+    width_scale: Literal["auto"] | Annotated[float, Field(gt=0)] = Field(
+        "auto",
+        description="Stretch the target's widths by this to read and train on them (recorded in the "
+        "adapted model); auto: chosen on the unlabelled target by the model's confidence.",
+    )
 
 
 AdaptOptionsT = TypeVar("AdaptOptionsT", bound=AdaptationOptions)

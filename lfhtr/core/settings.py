@@ -15,6 +15,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+PAGES = (
+    "Folder of PAGE-XML or ALTO files describing the page scans in `images` (eScriptorium, kraken, "
+    "Transkribus exports): each word region is one image, named '<xml stem>/<region id>'; a labelled set "
+    "takes its text from TextEquiv/Unicode (PAGE) or String CONTENT (ALTO), and ignores labels/format."
+)
+
+
 class LabelledSet(Strict):
     """A folder of word images with their transcriptions, used for measuring only."""
 
@@ -35,17 +42,22 @@ class LabelledSet(Strict):
         "file name without its suffix (default: the text after the first '_', as in 0001_Washington.png).",
     )
     include: list[str] = Field(
-        default_factory=lambda: ["*"], description="Glob patterns on file names to keep, e.g. ['276-*']."
+        default_factory=lambda: ["*"],
+        description="Glob patterns on file names to keep, e.g. ['276-*'] (with pages: on the XML files).",
     )
     limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
+    pages: str | None = Field(None, description=PAGES)
 
 
 class UnlabelledSet(Strict):
     """A folder of word images without transcriptions: the target domain to adapt to."""
 
     images: str = Field(description="Folder of word images; any labels beside them are never read.")
-    include: list[str] = Field(default_factory=lambda: ["*"], description="Glob patterns on file names.")
+    include: list[str] = Field(
+        default_factory=lambda: ["*"], description="Glob patterns on file names (with pages: XML files)."
+    )
     limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
+    pages: str | None = Field(None, description=PAGES)
 
 
 class DecodeSettings(Strict):

@@ -69,6 +69,11 @@ class EvaluateSettings(Strict):
 
 class TranscribeSettings(Strict):
     images: str | None = Field(None, description="Folder of images to read; required by transcribe.")
+    pages: str | None = Field(
+        None,
+        description="Folder of PAGE-XML or ALTO files describing the page scans in `images`: their word "
+        "regions are read, and each file is written again, readings filled in, to transcribe/pages/.",
+    )
     checkpoint: str | None = Field(None, description="Default: the adapted model if any, else pretrained.")
     decode: DecodeSettings = Field(default_factory=DecodeSettings)
     batch_size: int = Field(64, ge=1)

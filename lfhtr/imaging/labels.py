@@ -16,7 +16,8 @@ import numpy as np
 
 from lfhtr.core.settings import LabelledSet
 from lfhtr.errors import DataError
-from lfhtr.imaging.folder import load_folder
+from lfhtr.imaging.folder import ImageSet, load_folder
+from lfhtr.imaging.pages import load_page_words
 from lfhtr.log import log
 
 
@@ -137,6 +138,9 @@ def warn_unreadable(labelled: LabelledImages, charset: str, source: str) -> None
 def load_labelled(labelled: LabelledSet, resolve: Callable[[str], Path], height: int) -> LabelledImages:
     """Images of a labelled set with their texts; images without a label are skipped and listed."""
     folder = resolve(labelled.images)
+    if labelled.pages is not None:
+        words = load_page_words(folder, resolve(labelled.pages), height, labelled.include, labelled.limit)
+        return _labelled(words.found, words.texts, str(resolve(labelled.pages)), folder, "none")
     if labelled.format != "filename":  # a missing or malformed labels file fails before any image loads
         default_name, reader = READERS[labelled.format]
         path = resolve(labelled.labels) if labelled.labels else folder / default_name
@@ -145,7 +149,15 @@ def load_labelled(labelled: LabelledSet, resolve: Callable[[str], Path], height:
     if labelled.format == "filename":
         source = f"the file names in {folder} (pattern {labelled.pattern})"
         labels = _from_names(found.names, labelled.pattern)
-    matched = _matching(labels, found.names)
+    example = next(iter(labels), "none")
+    return _labelled(found, _matching(labels, found.names), source, folder, example)
+
+
+def _labelled(
+    found: ImageSet, matched: dict[str, str], source: str, folder: Path, example: str
+) -> LabelledImages:
+    """The images of ``found`` that ``matched`` gives a text, the others listed as skipped; ``example``
+    is a label to show when none matches."""
     result = LabelledImages([], [], [], found.skipped)
     for name, image in zip(found.names, found.images):
         if name in matched:
@@ -155,7 +167,6 @@ def load_labelled(labelled: LabelledSet, resolve: Callable[[str], Path], height:
         else:
             result.skipped.append(f"{name} (no label)")
     if not result.images:
-        example = next(iter(labels), "none")
         raise DataError(
             f"{source}: labels none of the {len(found.names)} images in {folder} (an image: "
             f"{found.names[0]!r}; a label: {example!r}); check the labels file, format and folder."

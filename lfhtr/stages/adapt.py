@@ -6,8 +6,8 @@ from pathlib import Path
 
 from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy
 from lfhtr.errors import SpecError
-from lfhtr.imaging.folder import load_folder
 from lfhtr.imaging.labels import load_labelled
+from lfhtr.imaging.sets import load_unlabelled
 from lfhtr.log import log
 from lfhtr.pipeline import build_pipeline
 from lfhtr.runrecord import record_start
@@ -34,9 +34,7 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     device = setup(session, ranks)
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
     recognizer = load_recognizer(session, base, device)
-    target = load_folder(
-        session.resolve(o.target.images), recognizer.height, o.target.include, o.target.limit
-    )
+    target = load_unlabelled(o.target, session.resolve, recognizer.height)
     for line in target.skipped:
         log.warning(f"skipped {line}")
     monitor = load_labelled(o.monitor, session.resolve, recognizer.height) if o.monitor else None

@@ -86,18 +86,23 @@ def run(
     return outputs
 
 
-def preprocessing(height: int) -> dict[str, Any]:
+def preprocessing(height: int, width_scale: float) -> dict[str, Any]:
     """How an image becomes the network's input, in enough detail to do it without lfhtr (ONNX users)."""
+    stretch = (
+        [f"resize bilinearly to {width_scale:g} × its width (height unchanged)"] if width_scale != 1 else []
+    )
     return {
         "steps": [
             "greyscale (Pillow mode L); transparency composited on white; 16-bit and float scaled by range",
             f"if the mean grey is below {INVERT_BELOW}: invert (255 - grey)",
             f"resize bilinearly to a height of {height} pixels, keeping the aspect ratio",
+            *stretch,
             f"paper = median grey, ink = {INK_PERCENTILE}st percentile; value = clip((paper - grey) / "
             f"max(paper - ink, {MIN_SPAN:g}), 0, 1), so 1 = ink and 0 = paper",
             f"pad with 0 on the right to the batch's widest image (at least {MIN_WIDTH} columns)",
         ],
         "height": height,
+        "width_scale": width_scale,
         "invert_below": INVERT_BELOW,
         "ink_percentile": INK_PERCENTILE,
         "min_span": MIN_SPAN,
@@ -112,7 +117,7 @@ def model_meta(session: Session, recognizer: Recognizer) -> dict[str, Any]:
     source = recognizer.loaded_meta
     return {
         **recognizer.meta(),
-        "preprocessing": preprocessing(recognizer.height),
+        "preprocessing": preprocessing(recognizer.height, recognizer.width_scale),
         "corpus": specs.dump(session.spec)["corpus"],
         "card": {
             "lfhtr": __version__,

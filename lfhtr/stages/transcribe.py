@@ -1,4 +1,5 @@
-"""`lfhtr run transcribe`: read a folder of word images into TSV or JSON with confidences."""
+"""`lfhtr run transcribe`: read a folder of word images, or the word regions of pages, into TSV or JSON with
+confidences, and page XML back with the readings filled in."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 from lfhtr import tsv
 from lfhtr.atomic import atomic_write
+from lfhtr.core.interfaces import Reading
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
+from lfhtr.imaging.pages import PageWords, fill_readings, load_page_words, write_document
 from lfhtr.log import log
 from lfhtr.runrecord import record_start
 from lfhtr.session import Session
@@ -24,7 +27,14 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     device = setup(session)
     path = default_checkpoint(session, checkpoint or settings.checkpoint, "adapted", "pretrain-best")
     recognizer = load_recognizer(session, path, device)
-    found = load_folder(session.resolve(folder), recognizer.height, ["*"])
+    pages = None
+    if settings.pages is not None:
+        pages = load_page_words(
+            session.resolve(folder), session.resolve(settings.pages), recognizer.height, ["*"]
+        )
+        found = pages.found
+    else:
+        found = load_folder(session.resolve(folder), recognizer.height, ["*"])
     for line in found.skipped:
         log.warning(f"skipped {line}")
     record_start(session, "transcribe")
@@ -45,8 +55,27 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
             tsv.row("file", "text", "confidence")
             + "".join(tsv.row(n, r.text, f"{r.confidence:.4f}") for n, r in zip(found.names, readings)),
         )
+    if pages is not None:
+        _write_pages(pages, dict(zip(found.names, readings)), session.output / "transcribe" / "pages")
     log.info(
         f"transcribe: {len(readings)} images read with {recognizer.origin}, {reader.decoding} decoding; "
         f"{len(found.skipped)} skipped; {out}"
     )
     return out
+
+
+def _write_pages(pages: PageWords, readings: dict[str, Reading], folder: Path) -> None:
+    """Each page's XML again, readings filled in, into ``folder`` (never over the input files)."""
+    for doc in pages.documents:
+        prefix = f"{doc.xml.stem}/"
+        filled = {
+            name[len(prefix) :]: (reading.text, reading.confidence)
+            for name, reading in readings.items()
+            if name.startswith(prefix)
+        }
+        target = folder / doc.xml.name
+        if target.resolve() == doc.xml.resolve():
+            raise SpecError(f"{doc.xml}: transcribe would overwrite its input; move transcribe.pages.")
+        fill_readings(doc, filled)
+        write_document(doc, target)
+    log.info(f"transcribe: {len(pages.documents)} page files with readings in {folder}")

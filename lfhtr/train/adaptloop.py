@@ -9,6 +9,7 @@ loop, so a third-party strategy gets all of them by implementing a hook or two (
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Sequence
@@ -38,13 +39,14 @@ from lfhtr.train.interrupt import saving_on_interrupt
 from lfhtr.train.measure import measure
 from lfhtr.train.reader import Reader, reader_for
 from lfhtr.train.trainer import Trainer
+from lfhtr.train.widthscale import choose_width_scale
 
 READ_BATCH = 64
 """Batch size for reading the target and the monitor set (inference only)."""
 
 
 def fresh_state() -> dict[str, Any]:
-    return {"round": 0, "labels": None, "previous": {}, "step_in_round": 0}
+    return {"round": 0, "labels": None, "previous": {}, "step_in_round": 0, "width_scale": None}
 
 
 @dataclass
@@ -80,7 +82,7 @@ class AdaptLoop:
         state, meta = checkpoint.load(self.paths.last, device)
         checkpoint.resumable(self.paths.last, meta, self.trainer.recognizer)
         self.trainer.load_state_dict(state)
-        self.state = state["adapt"]
+        self.state = {"width_scale": self.trainer.recognizer.width_scale, **state["adapt"]}
         if self.ranks.main:  # a round whose labels are not in the state is chosen (and logged) again
             chosen = self.state["round"] - (self.state["labels"] is None)
             runlog.truncate_after(self.paths.log, "round", chosen)
@@ -89,6 +91,9 @@ class AdaptLoop:
     def run(self) -> Path:
         """Every round from where the state stands, then the final model; resumable mid-round."""
         state = self.state
+        if state["width_scale"] is None:
+            state["width_scale"] = self._width_scale()
+        self.trainer.recognizer.width_scale = state["width_scale"]
         while state["round"] < self.options.rounds:
             r = state["round"]
             if state["labels"] is None:
@@ -100,6 +105,18 @@ class AdaptLoop:
             state.update(round=r + 1, previous=dict(state["labels"]), labels=None, step_in_round=0)
             self.save()
         return self.finish()
+
+    def _width_scale(self) -> float:
+        """``adapt.width_scale``, or with ``auto`` the one the model reads the unlabelled target best at."""
+        if self.options.width_scale != "auto":
+            return float(self.options.width_scale)
+        scale, tried = choose_width_scale(self.trainer.recognizer, self.target.images, self.session.spec.seed)
+        shown = ", ".join(f"{s:.2f}: {c:.3f}" for s, c in tried)
+        log.info(f"adapt: target read at width scale {scale:.2f} (mean confidence per scale: {shown})")
+        if self.ranks.main:
+            record = {"width_scale": scale, "mean_confidence": {f"{s:g}": c for s, c in tried}}
+            atomic_write(self.paths.log.parent / "adapt-width-scale.json", json.dumps(record, indent=2))
+        return scale
 
     def _view(self, r: int, pseudo_labels: Sequence[tuple[np.ndarray, str]]) -> AdaptRound:
         return AdaptRound(
@@ -181,7 +198,8 @@ class AdaptLoop:
                 draw = step * self.ranks.world + self.ranks.rank
                 rng = random.Random(self.session.spec.seed * 1_000_003 + draw)
                 real_images, real_texts = self.strategy.real_batch(view, rng, o.batch_size - synthetic)
-                images, texts = list(real_images), list(real_texts)
+                images = [self.trainer.recognizer.scaled(image) for image in real_images]
+                texts = list(real_texts)
                 base = STREAMS["adapt"] + draw * o.batch_size
                 for text, image in self.pipeline.samples(range(base, base + o.batch_size - len(images))):
                     images.append(image)

@@ -48,7 +48,7 @@ def describe(session: Session, recognizer: Recognizer, stage: str, step: int, **
 def resumable(path: Path, meta: dict[str, Any], recognizer: Recognizer) -> None:
     """Refuse to resume into a model other than the one the checkpoint holds (another spec's)."""
     expected = recognizer.meta()
-    differing = [key for key in expected if meta.get(key) != expected[key]]
+    differing = [key for key in ("model", "charset", "height") if meta.get(key) != expected[key]]
     if differing:
         raise CheckpointError(
             f"{path}: was trained with another {' and '.join(differing)} than the spec now sets; restore "

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image
 
 from lfhtr import modelfile
 from lfhtr.core import plugins
@@ -30,6 +31,9 @@ class Recognizer:
         self.net: RecognitionNet = architecture.build(charset.num_classes, height)
         self.charset = charset
         self.height = height
+        self.width_scale = 1.0
+        """Every image's width is stretched by this before reading: how wide this model wants a hand
+        written, chosen on the target by adaptation (``adapt.width_scale``)."""
         self.loaded_from: Path | None = None  # the checkpoint or model file, if loaded from one
         self.loaded_meta: dict[str, Any] = {}  # that file's metadata
 
@@ -50,6 +54,7 @@ class Recognizer:
             architecture = plugins.build("model", options.pop("kind"), options)
             rec = cls(architecture, Charset(meta["charset"]), int(meta["height"]))  # type: ignore[arg-type]
             rec.net.load_state_dict(weights)
+            rec.width_scale = float(meta.get("width_scale", 1.0))
         except (KeyError, RuntimeError, ValueError, TypeError, PluginError) as exc:
             raise CheckpointError(f"{path}: does not hold a compatible model ({exc}).") from None
         rec.net.to(device)
@@ -68,9 +73,18 @@ class Recognizer:
         return f"{self.loaded_from} ({described.get('stage', '?')}, step {described.get('step', '?')})"
 
     def meta(self) -> dict[str, Any]:
-        """What rebuilds this recogniser: the architecture's kind and options, charset and height."""
+        """What rebuilds and feeds this recogniser: the architecture's kind and options, charset, height,
+        and the width scale where it is not 1."""
         model = {"kind": self.architecture.kind, **self.architecture.options.model_dump(mode="json")}
-        return {"model": model, "charset": self.charset.chars, "height": self.height}
+        scale = {"width_scale": self.width_scale} if self.width_scale != 1.0 else {}
+        return {"model": model, "charset": self.charset.chars, "height": self.height, **scale}
+
+    def scaled(self, image: np.ndarray) -> np.ndarray:
+        """``image`` (at the model's height) with its width stretched by ``width_scale``."""
+        if self.width_scale == 1.0:
+            return image
+        width = max(1, round(image.shape[1] * self.width_scale))
+        return np.asarray(Image.fromarray(image).resize((width, image.shape[0]), Image.Resampling.BILINEAR))
 
     @property
     def device(self) -> torch.device:
@@ -81,7 +95,7 @@ class Recognizer:
         order = sorted(range(len(images)), key=lambda i: images[i].shape[1])
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            yield idx, collate([images[i] for i in idx], [""] * len(idx), self.charset)
+            yield idx, collate([self.scaled(images[i]) for i in idx], [""] * len(idx), self.charset)
 
     @torch.inference_mode()
     def read(
