@@ -152,9 +152,9 @@ class AdaptationOptions(PluginOptions):
     augment: bool = Field(True, description="Apply the spec's augmenters to real images too.")
     save_every: int = Field(100, ge=1, description="Checkpoint every this many steps within a round.")
     width_scale: Literal["auto"] | Annotated[float, Field(gt=0)] = Field(
-        "auto",
+        1.0,
         description="Stretch the target's widths by this to read and train on them (recorded in the "
-        "adapted model); auto: chosen on the unlabelled target by the model's confidence.",
+        "adapted model); auto: the width the model reads the unlabelled target most confidently at.",
     )
 
 
