@@ -8,10 +8,10 @@ word, so names and numbers survive only when the image clearly says so.
 Candidates come from two indexes, because one alone misses words: a symmetric-delete index finds every
 word within about two edits (short words, where character bigrams say little), and a character-bigram
 index finds the words that share most bigrams with the reading (long words read with several errors).
-The confidence returned is the posterior of the chosen word among the candidates times the raw reading's
-confidence: low when two words explain the image equally, and low when the image is barely legible. The
-posterior alone is near 1 for every reading no candidate comes near, which on a set of names ranked the
-wrong pseudo-labels first (docs/results.md).
+The confidence returned is the posterior of the chosen word among the candidates: low when two words
+explain the image equally. A reading kept out of vocabulary had no real competitor, so its posterior is
+near 1 whatever the image shows, which on a set of names ranked the wrong pseudo-labels first
+(docs/results.md); its confidence is the posterior times the reading's own confidence.
 """
 
 from __future__ import annotations
@@ -123,15 +123,15 @@ class Lexicon:
         """The most probable of the raw reading and its lexicon candidates ([T, C] log-probs of one image).
 
         Hyphenated compounds (Carl-Zeiß-Straße) are snapped part by part, each part scored in the whole
-        reading. The confidence is the posterior of the chosen word among the candidates times the raw
-        reading's own confidence: a word is only as sure as the image is legible, which keeps readings
-        that no candidate came near (names, garbage) from looking certain.
+        reading. The confidence is the posterior of the chosen word among the candidates, times the raw
+        reading's own confidence when the result is not a lexicon word: nothing competed with such a
+        reading, so only the image can say how sure it is (names, garbage).
         """
         lead, core, trail = _split_punctuation(reading.text)
         parts = core.split("-")
         if not core or core.isdigit() or not all(parts):
             return reading
-        confidence = reading.confidence
+        confidence = 1.0
         doubt: tuple[float, int, list[tuple[str, float]]] = (1.0, 0, [])
         for index, part in enumerate(parts):
             if part.isdigit():
@@ -141,6 +141,8 @@ class Lexicon:
             parts[index] = best
             confidence *= best_p
             doubt = min(doubt, (best_p, index, ranked[1:]))
+        if not all(part.isdigit() or part.lower() in self.log_prior for part in parts):
+            confidence *= reading.confidence
         _, index, runners = doubt
         alternatives = tuple(
             (lead + "-".join(parts[:index] + [word] + parts[index + 1 :]) + trail, p * confidence / doubt[0])
