@@ -20,6 +20,7 @@ from lfhtr.cli import app
 from lfhtr.errors import CheckpointError
 from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
+from lfhtr.train.metrics import edit_distance
 from lfhtr.train.recognizer import Recognizer
 
 runner = CliRunner()
@@ -142,6 +143,20 @@ def test_the_shipped_english_model_reads_real_handwriting_out_of_the_box() -> No
     readings = lfhtr.Reader.load("en").read([GW / name for name in names])
     right = sum(reading.text == labels[name] for reading, name in zip(readings, names))
     assert right >= 10  # 14 of these 40 words exactly, with the corpus lexicon; an untrained model reads 0
+
+
+DHSD = Path(__file__).parents[2] / "shared" / "data" / "dhsd-dev"
+
+
+@pytest.mark.skipif(not DHSD.is_dir(), reason="the shared German set is not beside the repository")
+def test_the_shipped_german_model_reads_present_day_german_hands() -> None:
+    reader = lfhtr.Reader.load("de")
+    assert all(ch in reader.recognizer.charset.chars for ch in "äöüßÄÖÜ")
+    labels = dict(line.split("\t", 1) for line in (DHSD / "labels.tsv").read_text("utf-8").splitlines())
+    names = sorted(name for name in labels if name.startswith("w13-"))[:40]
+    readings = reader.read([DHSD / name for name in names])
+    errors = sum(edit_distance(labels[name], r.text) for r, name in zip(readings, names))
+    assert errors / sum(len(labels[name]) for name in names) < 0.5  # about 0.3; an untrained model 1.0
 
 
 def test_init_from_a_model_writes_a_spec_that_adapts_it(

@@ -17,6 +17,8 @@ from lfhtr.errors import LfhtrError
 GROUP = "lfhtr.pretrained"
 EN = Path(__file__).with_name("en.lfhtr")
 """English, the default charset: the default pretraining recipe (see its card, `lfhtr models`)."""
+DE = Path(__file__).with_name("de.lfhtr")
+"""German (ä ö ü ß): the default recipe with ``lfhtr init --language de`` (see its card)."""
 
 
 @dataclass(frozen=True)
