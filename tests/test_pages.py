@@ -59,6 +59,21 @@ def test_word_regions_are_cut_from_the_scan_with_their_texts(
     assert f"{version}-gt.xml: region w3 has no coordinates; skipped" in caplog.text
 
 
+def test_malformed_coordinates_and_2010_point_lists(pages: Path, caplog: pytest.LogCaptureFixture) -> None:
+    source = (FIXTURES / "page-2013-gt.xml").read_text()
+    points = source.replace(
+        '<Coords points="18,18 142,18 142,72 18,72"/>',
+        "<Coords>"
+        + "".join(f'<Point x="{x}" y="{y}"/>' for x, y in [(18, 18), (142, 18), (142, 72), (18, 72)])
+        + "</Coords>",
+    ).replace('points="158,18 282,18 282,72 158,72"', 'points="158,18 282,x"')
+    (pages / "odd.xml").write_text(points)
+    with caplog.at_level(logging.WARNING, logger="lfhtr"):
+        words = load_page_words(pages, pages, 32, ["odd.xml"])
+    assert words.found.names == ["odd/w1"] and words.texts == {"odd/w1": "Orders"}
+    assert "odd.xml: region w2 has no coordinates; skipped" in caplog.text
+
+
 def test_outside_the_polygon_is_paper(tmp_path: Path) -> None:
     page = Image.new("L", (320, 100), 180)  # grey paper with one dark stroke across the word's box
     page.paste(0, (18, 40, 142, 44))

@@ -63,8 +63,11 @@ def _descendants(element: ET.Element, name: str) -> Iterator[ET.Element]:
 
 
 def _points(text: str) -> list[Point]:
-    """'x,y x,y …' (PAGE) or 'x y x y …' / 'x,y,x,y' (ALTO polygons) as points."""
-    numbers = [float(v) for v in text.replace(",", " ").split()]
+    """'x,y x,y …' (PAGE) or 'x y x y …' / 'x,y,x,y' (ALTO polygons) as points; none if malformed."""
+    try:
+        numbers = [float(v) for v in text.replace(",", " ").split()]
+    except ValueError:
+        return []
     return list(zip(numbers[0::2], numbers[1::2]))
 
 
@@ -72,15 +75,15 @@ def _page_polygon(word: ET.Element) -> list[Point]:
     for coords in _children(word, "Coords"):
         if coords.get("points"):
             return _points(coords.get("points", ""))
-        points = [(float(p.get("x", 0)), float(p.get("y", 0))) for p in _children(coords, "Point")]
-        if points:  # the 2010 schema lists Point elements
-            return points
+        listed = " ".join(f"{p.get('x', '')},{p.get('y', '')}" for p in _children(coords, "Point"))
+        if listed:  # the 2010 schema lists Point elements
+            return _points(listed)
     return []
 
 
 def _page_text(word: ET.Element) -> str | None:
     equivs = _children(word, "TextEquiv")
-    equivs.sort(key=lambda e: int(e.get("index", "0") or 0))
+    equivs.sort(key=lambda e: e.get("index", "0").zfill(9))  # the lowest index is the best reading
     for equiv in equivs:
         for unicode in _children(equiv, "Unicode"):
             return unicode.text or ""
