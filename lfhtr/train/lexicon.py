@@ -175,6 +175,7 @@ class Lexicon:
         lp = log_probs[:length].unsqueeze(1).expand(length, k, log_probs.shape[-1]).contiguous()
         ll = sequence_log_likelihood(lp, torch.full((k,), length, dtype=torch.long), labels).double()
         per_char_loss = (ll[0] - ll) / torch.tensor([len(t) + 1 for t in texts], dtype=torch.float64)
-        posterior = torch.softmax(ll + self.prior_weight * torch.tensor(priors, dtype=torch.float64), 0)
-        ranked = sorted(range(k), key=lambda i: (per_char_loss[i] > self.max_loss, -float(posterior[i]), i))
-        return [(words[i], float(posterior[i])) for i in ranked[: ALTERNATIVES + 1]]
+        scores = ll + self.prior_weight * torch.tensor(priors, dtype=torch.float64)
+        posterior, losses = torch.softmax(scores, 0).tolist(), per_char_loss.tolist()
+        ranked = sorted(range(k), key=lambda i: (losses[i] > self.max_loss, -posterior[i], i))
+        return [(words[i], posterior[i]) for i in ranked[: ALTERNATIVES + 1]]
