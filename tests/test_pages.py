@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from lfhtr.core.settings import LabelledSet
-from lfhtr.errors import DataError
+from lfhtr.errors import DataError, SpecError
 from lfhtr.imaging.labels import load_labelled
 from lfhtr.imaging.pages import fill_readings, load_page_words, read_document, write_document
 from lfhtr.pipeline import build_pipeline
@@ -185,3 +185,8 @@ def test_evaluate_and_transcribe_read_pages_and_write_them_back(
         FIXTURES / "page-2019.xml"
     ).read_bytes()  # input untouched
     assert np.asarray(Image.open(pages / "page.png")).shape == (100, 320)
+    written = (out / "page-2019.xml").read_bytes()
+    again = make_session(transcribe={"images": str(pages), "pages": str(out), "decode": {"lexicon": False}})
+    with pytest.raises(SpecError, match=r"\.xml: transcribe would overwrite its input; move transcribe"):
+        transcribe.run(again)
+    assert (out / "page-2019.xml").read_bytes() == written

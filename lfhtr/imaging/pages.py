@@ -186,7 +186,8 @@ class PageWords:
     found: ImageSet
     texts: dict[str, str]
     documents: list[PageDocument]
-    regions: dict[str, WordRegion]
+    regions: dict[str, tuple[PageDocument, WordRegion]]
+    """Each image name's document and region, where its reading is written back."""
 
 
 def load_page_words(
@@ -223,7 +224,7 @@ def load_page_words(
                 continue
             result.found.names.append(name)
             result.found.images.append(image)
-            result.regions[name] = word
+            result.regions[name] = doc, word
             if word.text is not None:
                 result.texts[name] = word.text
     if not result.found.images:

@@ -66,16 +66,14 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
 
 def _write_pages(pages: PageWords, readings: dict[str, Reading], folder: Path) -> None:
     """Each page's XML again, readings filled in, into ``folder`` (never over the input files)."""
+    filled: dict[Path, dict[str, tuple[str, float]]] = {doc.xml: {} for doc in pages.documents}
+    for name, reading in readings.items():
+        doc, region = pages.regions[name]
+        filled[doc.xml][region.id] = reading.text, reading.confidence
     for doc in pages.documents:
-        prefix = f"{doc.xml.stem}/"
-        filled = {
-            name[len(prefix) :]: (reading.text, reading.confidence)
-            for name, reading in readings.items()
-            if name.startswith(prefix)
-        }
         target = folder / doc.xml.name
         if target.resolve() == doc.xml.resolve():
             raise SpecError(f"{doc.xml}: transcribe would overwrite its input; move transcribe.pages.")
-        fill_readings(doc, filled)
+        fill_readings(doc, filled[doc.xml])
         write_document(doc, target)
     log.info(f"transcribe: {len(pages.documents)} page files with readings in {folder}")
