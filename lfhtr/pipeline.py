@@ -16,6 +16,7 @@ import numpy as np
 from lfhtr.core.interfaces import Augmenter, Renderer, TextSampler
 from lfhtr.errors import DataError
 from lfhtr.session import Session
+from lfhtr.text.lines import draw_line
 
 STREAMS = {"pretrain": 0, "validation": 10**12, "synth": 2 * 10**12, "adapt": 10**13}
 """Disjoint index ranges per use: pretraining never sees the validation words or `synth`'s written set."""
@@ -28,6 +29,8 @@ class SynthPipeline:
     augmenters: list[Augmenter]
     seed: int
     height: int
+    line_length: tuple[int, int] | None = None
+    """Characters per synthetic line when the model reads lines; None: single words."""
 
     def _checked(self, image: object, made_by: Renderer | Augmenter) -> np.ndarray:
         """A plugin's image, if it keeps the contract (uint8, H×W, the session's height); else a clear error.
@@ -55,9 +58,12 @@ class SynthPipeline:
 
     def text(self, rng: random.Random) -> str:
         for _ in range(1000):
-            word = self.sampler.sample(rng)
-            if self.renderer.can_render(word):
-                return word
+            if self.line_length is None:
+                text = self.sampler.sample(rng)
+            else:
+                text = draw_line(lambda: self.sampler.sample(rng), rng, self.line_length)
+            if self.renderer.can_render(text):
+                return text
         raise DataError("no font can draw the sampled words; check the charset and renderer.fonts.")
 
     def augment(self, image: np.ndarray, rng: random.Random) -> np.ndarray:
@@ -104,4 +110,5 @@ def build_pipeline(session: Session) -> SynthPipeline:
     renderer: Renderer = session.build("renderer", spec.renderer)
     renderer.prepare(session.context(), spec.height)
     augmenters = [session.build("augmenter", a) for a in spec.augmenters]
-    return SynthPipeline(sampler, renderer, augmenters, spec.seed, spec.height)
+    lines = spec.line_length if spec.unit == "line" else None
+    return SynthPipeline(sampler, renderer, augmenters, spec.seed, spec.height, lines)

@@ -56,7 +56,7 @@ class Session:
         self.base_dir = base_dir
         self.source = source
         try:
-            self.charset = Charset(spec.charset)
+            self.charset = Charset(spec.charset + (" " if spec.unit == "line" else ""))
         except ValueError as exc:
             raise SpecError(f"{source}: charset: {exc}.") from None
 

@@ -50,7 +50,7 @@ def test_composed_words_match_the_shapers_rendering(font_files: list[str]) -> No
     for atlas in _atlases(font_files):
         # both bitmaps start at the word's ink box, so they share a frame
         overlaps = [
-            _overlap((atlas.compose(word, 0), 0, 0), (_shaped(atlas, word), 0, 0))
+            _overlap((atlas.word(word, 0)[0], 0, 0), (_shaped(atlas, word), 0, 0))
             for word in WORDS + CONTEXT_PROBES
         ]
         assert min(overlaps) > 0.85 and np.mean(overlaps) > 0.98, f"{atlas.face.getname()}: {overlaps}"
@@ -77,16 +77,16 @@ def test_fonts_with_longer_contexts_shape_whole_words(font_files: list[str]) -> 
     atlases = _atlases(font_files)
     for atlas in atlases:
         if atlas.shapes_words:
-            assert np.array_equal(atlas.compose("letter", 1), _draw(atlas.face, "letter", 1)[0])
+            assert np.array_equal(atlas.word("letter", 1)[0], _draw(atlas.face, "letter", 1)[0])
     if all(a.shapes_words for a in atlases) or not any(a.shapes_words for a in atlases):
         pytest.skip("the test fonts do not include both kinds")
 
 
 def test_letter_by_letter_words_follow_their_baselines(font_files: list[str]) -> None:
     atlas = _atlases(font_files)[0]
-    flat = atlas.compose("men", 0, spacing=0.0, baselines=[0.0, 0.0, 0.0])
-    lowered = atlas.compose("men", 0, spacing=0.0, baselines=[0.0, 6.0, 0.0])
-    wide = atlas.compose("men", 0, spacing=10.0, baselines=[0.0, 0.0, 0.0])
+    flat = atlas.word("men", 0, spacing=0.0, baselines=[0.0, 0.0, 0.0])[0]
+    lowered = atlas.word("men", 0, spacing=0.0, baselines=[0.0, 6.0, 0.0])[0]
+    wide = atlas.word("men", 0, spacing=10.0, baselines=[0.0, 0.0, 0.0])[0]
     assert flat.shape[0] < lowered.shape[0] <= flat.shape[0] + 6 and lowered.shape[1] == flat.shape[1]
     assert wide.shape[1] == pytest.approx(flat.shape[1] + 20, abs=1)
 

@@ -74,5 +74,5 @@ def test_blank_and_extremely_wide_images_are_skipped_with_a_reason(tmp_path: Pat
     assert sorted(found.skipped) == [
         "blank.png (DataError: " + f"{tmp_path / 'blank.png'}: blank (no ink to read))",
         "wide.png (DataError: "
-        + f"{tmp_path / 'wide.png'}: 40000×1 is over 50 times as wide as high; not a word image)",
+        + f"{tmp_path / 'wide.png'}: 40000×1 is over 100 times as wide as high; not a word or line image)",
     ]

@@ -12,14 +12,14 @@ from lfhtr.train.lexicon import Lexicon
 CHARSET = Charset(DEFAULT_CHARSET)
 
 
-def ctc_frames(columns: list[dict[str, float]]) -> torch.Tensor:
+def ctc_frames(columns: list[dict[str, float]], charset: Charset = CHARSET) -> torch.Tensor:
     """[T, C] log-probs: each column gives its characters' probabilities, a blank frame follows it."""
     frames = []
     for column in columns:
         for spread in (column, {}):
-            p = torch.full((CHARSET.num_classes,), 1e-4)
+            p = torch.full((charset.num_classes,), 1e-4)
             for ch, value in spread.items():
-                p[CHARSET.encode(ch)[0]] = value
+                p[charset.encode(ch)[0]] = value
             p[0] = max(1e-4, 1.0 - float(p.sum()))
             frames.append(p / p.sum())
     return torch.stack(frames).log()
@@ -104,3 +104,15 @@ def test_a_reading_no_word_comes_near_is_only_as_sure_as_the_image_is_legible() 
     assert lexicon.snap(log_probs, len(log_probs), Reading("Washington", 0.3)).confidence == pytest.approx(
         0.3
     )
+
+
+def test_a_line_is_snapped_word_by_word_and_its_confidence_does_not_shrink_with_its_length() -> None:
+    lines = Charset(DEFAULT_CHARSET + " ")
+    lexicon = Lexicon({"the": 0.4, "house": 0.3, "horse": 0.2, "of": 0.1}, lines)
+    columns = clear("the hause of Washington,", 0.95)
+    columns[5] = {"a": 0.55, "o": 0.4}  # read "hause"
+    log_probs = ctc_frames(columns, lines)
+    snapped = lexicon.snap(log_probs, len(log_probs), Reading("the hause of Washington,", 0.9))
+    assert snapped.text == "the house of Washington,"  # the name is kept as read, its comma too
+    assert snapped.confidence > 0.5  # the mean of its words' confidences, not their product
+    assert "the horse of Washington," in [text for text, _ in snapped.alternatives]

@@ -16,7 +16,7 @@ from PIL import Image
 from lfhtr.core.settings import LabelledSet
 from lfhtr.errors import DataError, SpecError
 from lfhtr.imaging.labels import load_labelled
-from lfhtr.imaging.pages import fill_readings, load_page_words, read_document, write_document
+from lfhtr.imaging.pages import fill_readings, load_page_regions, read_document, write_document
 from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import evaluate, pretrain, transcribe
@@ -52,7 +52,7 @@ def test_word_regions_are_cut_from_the_scan_with_their_texts(
     version: str, pages: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="lfhtr"):
-        words = load_page_words(pages, pages, 32, [f"{version}-gt.xml"])
+        words = load_page_regions(pages, pages, 32, [f"{version}-gt.xml"])
     assert words.found.names == [f"{version}-gt/w1", f"{version}-gt/w2"]
     assert words.texts == {f"{version}-gt/w1": "Orders", f"{version}-gt/w2": "Fort,"}
     assert all(image.shape[0] == 32 and image.min() < 100 for image in words.found.images)  # ink in each
@@ -69,7 +69,7 @@ def test_malformed_coordinates_and_2010_point_lists(pages: Path, caplog: pytest.
     ).replace('points="158,18 282,18 282,72 158,72"', 'points="158,18 282,x"')
     (pages / "odd.xml").write_text(points)
     with caplog.at_level(logging.WARNING, logger="lfhtr"):
-        words = load_page_words(pages, pages, 32, ["odd.xml"])
+        words = load_page_regions(pages, pages, 32, ["odd.xml"])
     assert words.found.names == ["odd/w1"] and words.texts == {"odd/w1": "Orders"}
     assert "odd.xml: region w2 has no coordinates; skipped" in caplog.text
 
@@ -86,7 +86,7 @@ def test_outside_the_polygon_is_paper(tmp_path: Path) -> None:
     (tmp_path / "triangle.xml").write_text(triangle)
     shutil.copy(FIXTURES / "page-2019.xml", tmp_path)
     full, cut = (
-        load_page_words(tmp_path, tmp_path, 54, [name]).found.images[0]
+        load_page_regions(tmp_path, tmp_path, 54, [name]).found.images[0]
         for name in ("page-2019.xml", "triangle.xml")
     )
     assert full.shape == cut.shape and full.shape[0] == 54
@@ -102,7 +102,7 @@ def test_a_scan_of_another_size_is_read_with_scaled_coordinates(
     _draw_page(folder, make_session(), size=(640, 200))
     shutil.copy(FIXTURES / "page-2019-gt.xml", folder)
     with caplog.at_level(logging.WARNING, logger="lfhtr"):
-        words = load_page_words(folder, folder, 32, ["*"])
+        words = load_page_regions(folder, folder, 32, ["*"])
     assert "describes a 320×100 page, the image is 640×200; its coordinates are scaled" in caplog.text
     assert len(words.found.images) == 2
 
@@ -115,7 +115,7 @@ def test_files_that_are_not_pages_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"broken\.xml: not readable XML"):
         read_document(tmp_path / "broken.xml")
     with pytest.raises(DataError, match="no PAGE-XML or ALTO files matching"):
-        load_page_words(tmp_path, tmp_path, 32, ["*.page.xml"])
+        load_page_regions(tmp_path, tmp_path, 32, ["*.page.xml"])
 
 
 def _without_readings(root: ET.Element) -> list[tuple[str, dict[str, str], str]]:

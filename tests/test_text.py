@@ -29,10 +29,11 @@ def test_encode_decode_round_trip(text: str) -> None:
     assert CHARSET.decode(labels) == text
 
 
-def test_charset_rejects_whitespace_and_dedupes() -> None:
+def test_charset_takes_only_the_space_as_whitespace_and_dedupes() -> None:
     assert Charset("abca").chars == "abc"
+    assert not Charset("abc").reads_lines and Charset("a b").reads_lines
     with pytest.raises(ValueError, match="whitespace"):
-        Charset("a b")
+        Charset("a\tb")
 
 
 def test_restrict_drops_what_the_charset_cannot_write() -> None:

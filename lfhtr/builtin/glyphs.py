@@ -53,7 +53,11 @@ def _draw(face: ImageFont.FreeTypeFont, text: str, stroke: int) -> tuple[np.ndar
     return bitmap, left, top
 
 
-def _place(parts: list[tuple[np.ndarray, int, int]]) -> tuple[np.ndarray, int, int]:
+Placed = tuple[np.ndarray, int, int]
+"""A coverage bitmap and its (x, y) offset from the pen on the baseline."""
+
+
+def place(parts: list[Placed]) -> Placed:
     """Bitmaps at (x, y) offsets merged by maximum coverage, as FreeType merges overlapping glyphs."""
     x0 = min(x for _, x, _ in parts)
     y0 = min(y for _, _, y in parts)
@@ -69,7 +73,7 @@ def _place(parts: list[tuple[np.ndarray, int, int]]) -> tuple[np.ndarray, int, i
 
 def _overlap(a: tuple[np.ndarray, int, int], b: tuple[np.ndarray, int, int]) -> float:
     """Intersection over union of two offset coverage bitmaps, compared in the same frame."""
-    union, x0, y0 = _place([a, b])
+    union, x0, y0 = place([a, b])
     both = np.full(union.shape, 255, np.uint8)
     for bitmap, x, y in (a, b):
         inside = np.zeros(union.shape, np.uint8)
@@ -132,20 +136,21 @@ class GlyphAtlas:
         runs.append((text[start:], kern_before))
         return runs
 
-    def compose(
+    def word(
         self, text: str, stroke: int, spacing: float = 0.0, baselines: list[float] | None = None
-    ) -> np.ndarray:
-        """The word's coverage bitmap, ink high.
+    ) -> Placed:
+        """The word's coverage bitmap, ink high, and its offset from the pen.
 
         Without ``baselines`` the word is set as the font would set it: kerned, and with runs the font
         shapes in context drawn by the shaper. With per-letter ``baselines`` the letters are set one
         by one, as a hand would, ``spacing`` added to each advance.
         """
         if baselines is not None:
-            return self._set([(char, spacing) for char in text], stroke, [round(b) for b in baselines])[0]
+            return self._set([(char, spacing) for char in text], stroke, [round(b) for b in baselines])
         if self.shapes_words:
-            return self.glyph(text, stroke).bitmap
-        return self._set_word(text, stroke)[0]
+            glyph = self.glyph(text, stroke)
+            return glyph.bitmap, glyph.left, glyph.top
+        return self._set_word(text, stroke)
 
     def _set_word(self, text: str, stroke: int) -> tuple[np.ndarray, int, int]:
         """The word set from its shaped runs, kerned: (bitmap, left, top)."""
@@ -164,7 +169,7 @@ class GlyphAtlas:
                 x += max(advance + gap, 1.0)  # at least a pixel on, so letters stay in reading order
             parts.append((glyph.bitmap, round(x) + glyph.left, offsets[index] + glyph.top))
             advance = glyph.advance
-        return _place(parts)
+        return place(parts)
 
     def _reaches_beyond_pairs(self, probes: list[str]) -> bool:
         """Whether the probe words set from runs differ from the shaper's rendering of them."""

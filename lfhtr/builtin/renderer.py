@@ -15,10 +15,10 @@ from typing import Annotated
 
 import numpy as np
 from PIL import Image, ImageFont
-from pydantic import Field, PositiveFloat, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from lfhtr.builtin.fonts import Font, default_font_dir, load_fonts
-from lfhtr.builtin.glyphs import GlyphAtlas
+from lfhtr.builtin.glyphs import GlyphAtlas, Placed, place
 from lfhtr.builtin.verdicts import VerdictStore
 from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
 from lfhtr.errors import DataError
@@ -66,6 +66,12 @@ class FontRendererOptions(PluginOptions):
         (1.0, 1.5),
         description="Horizontal scale of the whole word: real hands are often wider than their fonts.",
     )
+    word_spacing: tuple[NonNegativeFloat, NonNegativeFloat] = Field(
+        (0.25, 0.8), description="Lines: blank between one word's ink and the next's, in em."
+    )
+    line_drift: float = Field(
+        0.04, ge=0, le=0.5, description="Lines: how far each word's baseline may move from the last's, in em."
+    )
 
     @model_validator(mode="after")
     def _ranges_ordered(self) -> FontRendererOptions:
@@ -94,7 +100,7 @@ class FontRenderer(Renderer[FontRendererOptions]):
                 f"no usable font in {', '.join(map(str, locations))} (need .ttf/.otf/.woff/.woff2 covering "
                 f"{o.min_coverage:.0%} of the charset); run scripts/install-fonts.sh or set renderer.fonts."
             )
-        drawn = set().union(*(font.drawable for font in self.fonts))
+        drawn = set().union(*(font.drawable for font in self.fonts), " ")  # a space is only a gap
         undrawable = "".join(ch for ch in context.charset.chars if ch not in drawn)
         if undrawable:
             log.warning(
@@ -112,6 +118,7 @@ class FontRenderer(Renderer[FontRendererOptions]):
         for i, font in enumerate(self.fonts):
             for ch in font.drawable:
                 self._masks[ch] = self._masks.get(ch, 0) | 1 << i
+        self._masks[" "] = (1 << len(self.fonts)) - 1  # every font leaves a gap between words
 
     def _atlas(self, font: Font) -> GlyphAtlas:
         atlas = self._atlases.get(font.path)
@@ -152,18 +159,39 @@ class FontRenderer(Renderer[FontRendererOptions]):
         self._verdicts.save_if_grown()
 
     def render_with(self, font: Font, text: str, rng: random.Random) -> np.ndarray:
+        """``text`` in ``font``: a word, or a line of words (one pen, one slant, one ink)."""
         o = self.options
         atlas = self._atlas(font)
         stroke = rng.randint(*o.stroke_width)
-        if rng.random() < o.spacing_probability:
-            spacing = rng.uniform(*o.letter_spacing) * self.size
-            baselines = [rng.uniform(-o.baseline_jitter, o.baseline_jitter) * self.size for _ in text]
-            coverage = atlas.compose(text, stroke, spacing, baselines)
-        else:
-            coverage = atlas.compose(text, stroke)
-        mask = Image.fromarray(coverage)
+        spacing = rng.uniform(*o.letter_spacing) * self.size if rng.random() < o.spacing_probability else None
+        words = [self._set_word(atlas, word, stroke, spacing, rng) for word in text.split(" ")]
+        mask = Image.fromarray(words[0][0] if len(words) == 1 else self._set_line(words, rng))
         shear = rng.uniform(*o.shear)
         return self._finish(_slant(mask, shear) if abs(shear) > 0.02 else mask, rng)
+
+    def _set_word(
+        self, atlas: GlyphAtlas, word: str, stroke: int, spacing: float | None, rng: random.Random
+    ) -> Placed:
+        """One word's coverage and its offset from the pen: set by the font, or letter by letter (with a
+        ``spacing``) on wobbling baselines, as a hand would."""
+        if spacing is None:
+            return atlas.word(word, stroke)
+        jitter = self.options.baseline_jitter
+        baselines = [rng.uniform(-jitter, jitter) * self.size for _ in word]
+        return atlas.word(word, stroke, spacing, baselines)
+
+    def _set_line(self, words: list[Placed], rng: random.Random) -> np.ndarray:
+        """Words in a row, a random blank between them, each baseline drifting from the last."""
+        o = self.options
+        parts: list[Placed] = []
+        x, drift = 0, 0.0
+        for bitmap, _left, top in words:
+            if parts:
+                x += round(rng.uniform(*o.word_spacing) * self.size)
+                drift += rng.uniform(-o.line_drift, o.line_drift) * self.size
+            parts.append((bitmap, x, top + round(drift)))
+            x += bitmap.shape[1]
+        return place(parts)[0]
 
     def _finish(self, mask: Image.Image, rng: random.Random) -> np.ndarray:
         """Tight crop, random margins, height normalisation, then ink/paper levels."""

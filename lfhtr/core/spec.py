@@ -50,6 +50,12 @@ class PretrainSettings(Strict):
         0, ge=0, description="Stop after this many validations without a better CER; 0 = never."
     )
     real_val: LabelledSet | None = Field(None, description="Optional real labelled set validated on as well.")
+    init: str | None = Field(
+        None,
+        description="Start from this model's weights (a shipped model's name, a model file or checkpoint) "
+        "instead of from scratch: the same architecture and height; the charset may differ (a line model "
+        "from a word model), the output rows of shared characters are kept.",
+    )
     workers: int = Field(0, ge=0, description="DataLoader worker processes rendering synthetic samples.")
 
 
@@ -114,6 +120,14 @@ class SessionSpec(Strict):
     output: str = Field("runs/session", description="Session folder for checkpoints, logs and outputs.")
     charset: str = Field(DEFAULT_CHARSET, min_length=1, description="Every character the model can read.")
     height: int = Field(32, ge=16, le=256, description="Image height the model reads, in pixels.")
+    unit: Literal["word", "line"] = Field(
+        "word",
+        description="What one image holds. line: the model reads whole text lines (a space joins the "
+        "charset), pretraining draws lines of corpus words, and page sets cut out line regions.",
+    )
+    line_length: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] = Field(
+        (12, 60), description="unit line: characters per synthetic line, the low and high end."
+    )
     corpus: ComponentSpec
     renderer: ComponentSpec
     augmenters: list[ComponentSpec]
@@ -132,6 +146,13 @@ class SessionSpec(Strict):
     )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("line_length")
+    @classmethod
+    def _low_to_high(cls, length: tuple[int, int]) -> tuple[int, int]:
+        if length[0] > length[1]:
+            raise ValueError(f"the first value is the low end, e.g. {sorted(length)}")
+        return length
 
 
 def _tagged(family: str, name: str, options: type[PluginOptions]) -> type[BaseModel]:

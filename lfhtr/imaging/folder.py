@@ -18,8 +18,9 @@ from lfhtr.errors import DataError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm", ".ppm"}
 MAX_PIXELS = 40_000_000  # a word image larger than this is a mistake or a decompression bomb
-MAX_ASPECT = 50
-"""Widest word image, in heights: scaling a 40000×1 file to the model's height would take gigabytes."""
+MAX_ASPECT = 100
+"""Widest image (a long text line), in heights: scaling a 40000×1 file to the model's height would take
+gigabytes."""
 INVERT_BELOW = 110
 """A word image whose mean grey is below this is light ink on dark ground, and is inverted."""
 MIN_CONTRAST = 8
@@ -94,7 +95,7 @@ def prepare_word_image(img: Image.Image, height: int, source: str) -> np.ndarray
     if grey.width > MAX_ASPECT * grey.height:
         raise DataError(
             f"{source}: {grey.width}×{grey.height} is over {MAX_ASPECT} times as wide as high; "
-            "not a word image"
+            "not a word or line image"
         )
     arr = np.asarray(grey)
     if arr.size == 0 or int(arr.max()) - int(arr.min()) < MIN_CONTRAST:

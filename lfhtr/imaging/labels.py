@@ -17,7 +17,7 @@ import numpy as np
 from lfhtr.core.settings import LabelledSet
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import ImageSet, load_folder
-from lfhtr.imaging.pages import load_page_words
+from lfhtr.imaging.pages import Unit, load_page_regions
 from lfhtr.log import log
 
 
@@ -135,12 +135,16 @@ def warn_unreadable(labelled: LabelledImages, charset: str, source: str) -> None
         log.warning(f"{source}: labels hold characters outside the charset ({shown}); they count as errors")
 
 
-def load_labelled(labelled: LabelledSet, resolve: Callable[[str], Path], height: int) -> LabelledImages:
-    """Images of a labelled set with their texts; images without a label are skipped and listed."""
+def load_labelled(
+    labelled: LabelledSet, resolve: Callable[[str], Path], height: int, unit: Unit = "word"
+) -> LabelledImages:
+    """Images of a labelled set with their texts (from pages: regions of ``unit``); images without a
+    label are skipped and listed."""
     folder = resolve(labelled.images)
     if labelled.pages is not None:
-        words = load_page_words(folder, resolve(labelled.pages), height, labelled.include, labelled.limit)
-        return _labelled(words.found, words.texts, str(resolve(labelled.pages)), folder, "none")
+        pages = resolve(labelled.pages)
+        regions = load_page_regions(folder, pages, height, labelled.include, labelled.limit, unit)
+        return _labelled(regions.found, regions.texts, str(pages), folder, "none")
     if labelled.format != "filename":  # a missing or malformed labels file fails before any image loads
         default_name, reader = READERS[labelled.format]
         path = resolve(labelled.labels) if labelled.labels else folder / default_name

@@ -8,16 +8,18 @@ their root element, whatever the namespace, so other schema versions read too.
 
 What cannot be used is skipped with a warning naming the file and region, never fatal: a region
 without coordinates, an image that does not match the XML's size (its coordinates are scaled), a page
-without word regions.
+without regions of the unit read.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from PIL import Image, ImageDraw
 
@@ -29,13 +31,18 @@ from lfhtr.log import log
 Point = tuple[float, float]
 
 
+Unit = Literal["word", "line"]
+
+
 @dataclass
-class WordRegion:
+class Region:
     id: str
     polygon: list[Point]
     text: str | None
     element: ET.Element
     """The region's element in the parsed document, where a transcription is written back."""
+    baseline: list[Point] = field(default_factory=list)
+    """A line's baseline, left to right, where the file gives one: what turns a slanted line level."""
 
 
 @dataclass
@@ -47,7 +54,11 @@ class PageDocument:
     image_name: str
     size: tuple[float, float] | None
     """Width and height the coordinates refer to, when the file says."""
-    words: list[WordRegion] = field(default_factory=list)
+    words: list[Region] = field(default_factory=list)
+    lines: list[Region] = field(default_factory=list)
+
+    def regions(self, unit: Unit) -> list[Region]:
+        return self.lines if unit == "line" else self.words
 
 
 def _local(tag: str) -> str:
@@ -118,7 +129,12 @@ def read_document(xml: Path) -> PageDocument:
         size = _size(page.get("imageWidth"), page.get("imageHeight"))
         doc = PageDocument(xml, root, "page", page.get("imageFilename", ""), size)
         for word in _descendants(page, "Word"):
-            doc.words.append(WordRegion(word.get("id", "?"), _page_polygon(word), _page_text(word), word))
+            doc.words.append(Region(word.get("id", "?"), _page_polygon(word), _page_text(word), word))
+        for line in _descendants(page, "TextLine"):
+            baseline = next((_points(b.get("points", "")) for b in _children(line, "Baseline")), [])
+            doc.lines.append(
+                Region(line.get("id", "?"), _page_polygon(line), _page_text(line), line, baseline)
+            )
         return doc
     if kind == "alto":
         name = next((e.text or "" for e in _descendants(root, "fileName")), "")
@@ -127,8 +143,13 @@ def read_document(xml: Path) -> PageDocument:
         doc = PageDocument(xml, root, "alto", name.strip(), size)
         for string in _descendants(root, "String"):
             doc.words.append(
-                WordRegion(string.get("ID", "?"), _alto_polygon(string), string.get("CONTENT"), string)
+                Region(string.get("ID", "?"), _alto_polygon(string), string.get("CONTENT"), string)
             )
+        for line in _descendants(root, "TextLine"):
+            strings = _children(line, "String")
+            text = " ".join(s.get("CONTENT", "") for s in strings) if strings else None
+            baseline = _points(line.get("BASELINE", ""))  # ALTO 4 points; older ALTO's single y says nothing
+            doc.lines.append(Region(line.get("ID", "?"), _alto_polygon(line), text, line, baseline))
         return doc
     raise DataError(f"{xml}: root element {kind!r} is neither PAGE (PcGts) nor ALTO (alto).")
 
@@ -166,7 +187,32 @@ def _page_image(doc: PageDocument, images: Path) -> Path:
     raise DataError(f"{doc.xml}: its page image {doc.image_name or doc.xml.stem!r} is not in {images}.")
 
 
-def cut_word(page: Image.Image, polygon: list[Point]) -> Image.Image:
+MIN_TURN = 0.5
+"""Degrees below which a line is read as it lies: turning costs sharpness and gains nothing."""
+
+
+def cut_region(page: Image.Image, polygon: list[Point], baseline: list[Point] | None = None) -> Image.Image:
+    """The polygon's bounding box from the page, white outside the polygon, turned so that the
+    ``baseline`` (if given) runs level; a curved baseline is only levelled on average."""
+    cut = _cut(page, polygon)
+    angle = _baseline_angle(baseline or [])
+    if abs(angle) < MIN_TURN:
+        return cut
+    return cut.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+
+
+def _baseline_angle(baseline: list[Point]) -> float:
+    """The least-squares slope of the baseline points, in degrees (positive: falling to the right)."""
+    if len(baseline) < 2:
+        return 0.0
+    mx = sum(x for x, _ in baseline) / len(baseline)
+    my = sum(y for _, y in baseline) / len(baseline)
+    sxx = sum((x - mx) ** 2 for x, _ in baseline)
+    sxy = sum((x - mx) * (y - my) for x, y in baseline)
+    return math.degrees(math.atan2(sxy, sxx)) if sxx > 0 else 0.0
+
+
+def _cut(page: Image.Image, polygon: list[Point]) -> Image.Image:
     """The polygon's bounding box from the page, white outside the polygon."""
     xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
     left, top = max(0, int(min(xs))), max(0, int(min(ys)))
@@ -180,29 +226,31 @@ def cut_word(page: Image.Image, polygon: list[Point]) -> Image.Image:
 
 
 @dataclass
-class PageWords:
-    """Word images cut from pages, their texts where the XML holds them, and the documents they came from."""
+class PageRegions:
+    """Images cut from pages, their texts where the XML holds them, and the documents they came from."""
 
+    unit: Unit
     found: ImageSet
     texts: dict[str, str]
     documents: list[PageDocument]
-    regions: dict[str, tuple[PageDocument, WordRegion]]
+    regions: dict[str, tuple[PageDocument, Region]]
     """Each image name's document and region, where its reading is written back."""
 
 
-def load_page_words(
-    images: Path, pages: Path, height: int, include: list[str], limit: int | None = None
-) -> PageWords:
-    """Every word region of every matching PAGE/ALTO file in ``pages``, cut from its scan in ``images``
-    (the first ``limit`` regions, when given)."""
-    result = PageWords(ImageSet([], []), {}, [], {})
+def load_page_regions(
+    images: Path, pages: Path, height: int, include: list[str], limit: int | None = None, unit: Unit = "word"
+) -> PageRegions:
+    """Every word (or line) region of every matching PAGE/ALTO file in ``pages``, cut from its scan in
+    ``images`` (the first ``limit`` regions, when given)."""
+    result = PageRegions(unit, ImageSet([], []), {}, [], {})
     for xml in page_files(pages, include):
         if limit is not None and len(result.found.images) >= limit:
             break
         doc = read_document(xml)
         result.documents.append(doc)
-        if not doc.words:
-            log.warning(f"{xml}: no word regions; the page is skipped")
+        regions = doc.regions(unit)
+        if not regions:
+            log.warning(f"{xml}: no {unit} regions; the page is skipped")
             continue
         try:
             with Image.open(_page_image(doc, images)) as opened:
@@ -211,24 +259,25 @@ def load_page_words(
             result.found.skipped.append(f"{xml.name} ({type(exc).__name__}: {exc})")
             continue
         factor = _scaling(doc, page)
-        for word in doc.words[: None if limit is None else limit - len(result.found.images)]:
-            name = f"{xml.stem}/{word.id}"
-            if len(word.polygon) < 3:
-                log.warning(f"{xml}: region {word.id} has no coordinates; skipped")
+        for region in regions[: None if limit is None else limit - len(result.found.images)]:
+            name = f"{xml.stem}/{region.id}"
+            if len(region.polygon) < 3:
+                log.warning(f"{xml}: region {region.id} has no coordinates; skipped")
                 continue
             try:
-                polygon = [(x * factor[0], y * factor[1]) for x, y in word.polygon]
-                image = prepare_word_image(cut_word(page, polygon), height, name)
+                polygon = [(x * factor[0], y * factor[1]) for x, y in region.polygon]
+                baseline = [(x * factor[0], y * factor[1]) for x, y in region.baseline]
+                image = prepare_word_image(cut_region(page, polygon, baseline), height, name)
             except UNREADABLE as exc:
                 result.found.skipped.append(f"{name} ({type(exc).__name__}: {exc})")
                 continue
             result.found.names.append(name)
             result.found.images.append(image)
-            result.regions[name] = doc, word
-            if word.text is not None:
-                result.texts[name] = word.text
+            result.regions[name] = doc, region
+            if region.text is not None:
+                result.texts[name] = region.text
     if not result.found.images:
-        raise DataError(f"{pages}: no word region could be cut out: {'; '.join(result.found.skipped[:3])}")
+        raise DataError(f"{pages}: no {unit} region could be cut out: {'; '.join(result.found.skipped[:3])}")
     return result
 
 
@@ -264,26 +313,44 @@ def _set_text_equiv(element: ET.Element, text: str, confidence: float, namespace
     element.insert(position, equiv)
 
 
-def fill_readings(doc: PageDocument, readings: dict[str, tuple[str, float]]) -> None:
+def fill_readings(doc: PageDocument, readings: dict[str, tuple[str, float]], unit: Unit = "word") -> None:
     """Write readings (region id → text, confidence) into the document: PAGE TextEquiv with conf on
-    each Word, and on each TextLine its words joined by spaces (the mean confidence); ALTO String
-    CONTENT and WC. Everything else is left as it was."""
-    if doc.format == "alto":
-        for word in doc.words:
-            if word.id in readings:
-                text, confidence = readings[word.id]
-                word.element.set("CONTENT", text)
-                word.element.set("WC", f"{confidence:.4f}")
-        return
+    each Word, and on each TextLine its words joined by spaces (the mean confidence), or the line's own
+    reading; ALTO String CONTENT and WC, a line's reading as its Strings. Everything else is left as it
+    was."""
     namespace = doc.root.tag[: doc.root.tag.index("}") + 1] if doc.root.tag.startswith("{") else ""
-    for word in doc.words:
-        if word.id in readings:
-            _set_text_equiv(word.element, *readings[word.id], namespace)
+    regions = [r for r in doc.regions(unit) if r.id in readings]
+    if doc.format == "alto":
+        for region in regions:
+            if unit == "line":
+                _set_alto_strings(region, *readings[region.id], namespace)
+            else:
+                text, confidence = readings[region.id]
+                region.element.set("CONTENT", text)
+                region.element.set("WC", f"{confidence:.4f}")
+        return
+    for region in regions:
+        _set_text_equiv(region.element, *readings[region.id], namespace)
+    if unit == "line":
+        return
     for line in _descendants(doc.root, "TextLine"):
         read = [readings[w.get("id", "")] for w in _children(line, "Word") if w.get("id", "") in readings]
         if read:
             text = " ".join(t for t, _ in read)
             _set_text_equiv(line, text, sum(c for _, c in read) / len(read), namespace)
+
+
+def _set_alto_strings(line: Region, text: str, confidence: float, namespace: str) -> None:
+    """An ALTO TextLine's Strings (and the spaces between them) replaced by the words of ``text``; the
+    line's other children (shape, hyphen marks) stay."""
+    for node in list(line.element):
+        if _local(node.tag) in ("String", "SP"):
+            line.element.remove(node)
+    for index, word in enumerate(text.split()):
+        if index:
+            ET.SubElement(line.element, f"{namespace}SP")
+        attributes = {"ID": f"{line.id}_{index}", "CONTENT": word, "WC": f"{confidence:.4f}"}
+        ET.SubElement(line.element, f"{namespace}String", attributes)
 
 
 def write_document(doc: PageDocument, path: Path) -> None:

@@ -34,10 +34,12 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     device = setup(session, ranks)
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
     recognizer = load_recognizer(session, base, device)
-    target = load_unlabelled(o.target, session.resolve, recognizer.height)
+    target = load_unlabelled(o.target, session.resolve, recognizer.height, recognizer.unit)
     for line in target.skipped:
         log.warning(f"skipped {line}")
-    monitor = load_labelled(o.monitor, session.resolve, recognizer.height) if o.monitor else None
+    monitor = (
+        load_labelled(o.monitor, session.resolve, recognizer.height, recognizer.unit) if o.monitor else None
+    )
     trainer = Trainer(
         recognizer, Schedule(o.rounds * o.steps_per_round, o.lr), device, session.spec.hardware.amp
     )

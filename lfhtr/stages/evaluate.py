@@ -71,7 +71,7 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     device = setup(session)
     path = default_checkpoint(session, checkpoint or settings.checkpoint, "adapted", "pretrain-best")
     recognizer = load_recognizer(session, path, device)
-    data = load_labelled(settings.data, session.resolve, recognizer.height)
+    data = load_labelled(settings.data, session.resolve, recognizer.height, recognizer.unit)
     for line in data.skipped:
         log.warning(f"skipped {line}")
     warn_unreadable(data, recognizer.charset.chars, "evaluate.data")
@@ -109,7 +109,7 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     top = calibrated["risk_coverage"][2]
     log.info(
         f"evaluate: calibration error {calibrated['ece']:.3f}; the most confident {top['coverage']:.0%} "
-        f"of the words read at WER {top['wer']:.3f}, CER {top['cer']:.3f}"
+        f"of the images read at CER {top['cer']:.3f}, {top['wer']:.0%} of them not exactly"
     )
     print(json.dumps(runlog.finite(metrics), allow_nan=False))
     return metrics

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from lfhtr import pretrained
 from lfhtr.imaging.labels import LabelledImages, load_labelled
 from lfhtr.log import log
 from lfhtr.pipeline import build_pipeline
@@ -31,6 +32,7 @@ from lfhtr.train.measure import measure
 from lfhtr.train.reader import Reader
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.trainer import Schedule, Trainer
+from lfhtr.train.warmstart import warm_start
 
 
 @dataclass
@@ -117,15 +119,22 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
         spec.hardware.amp,
     )
     val_images, val_texts = validation_set(pipeline, settings.val_size)
-    real = load_labelled(settings.real_val, session.resolve, spec.height) if settings.real_val else None
+    real = (
+        load_labelled(settings.real_val, session.resolve, spec.height, recognizer.unit)
+        if settings.real_val
+        else None
+    )
     job = Pretraining(
         session, trainer, EarlyStopping(settings.patience), Validation(val_images, val_texts, real), ranks
     )
     if resuming:
         job.resume(device)
-    elif ranks.main:
-        job.log.unlink(missing_ok=True)
-        set_aside_adapted(session)
+    else:
+        if settings.init is not None:
+            warm_start(recognizer, pretrained.resolve(settings.init, session.base_dir))
+        if ranks.main:
+            job.log.unlink(missing_ok=True)
+            set_aside_adapted(session)
     if ranks.main:
         record_start(session, "pretrain")
     params = sum(p.numel() for p in recognizer.net.parameters())

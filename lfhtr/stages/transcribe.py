@@ -1,5 +1,5 @@
-"""`lfhtr run transcribe`: read a folder of word images, or the word regions of pages, into TSV or JSON with
-confidences, and page XML back with the readings filled in."""
+"""`lfhtr run transcribe`: read a folder of images, or the word or line regions of pages, into TSV or
+JSON with confidences, and page XML back with the readings filled in."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from lfhtr.atomic import atomic_write
 from lfhtr.core.interfaces import Reading
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
-from lfhtr.imaging.pages import PageWords, fill_readings, load_page_words, write_document
+from lfhtr.imaging.pages import PageRegions, fill_readings, load_page_regions, write_document
 from lfhtr.log import log
 from lfhtr.runrecord import record_start
 from lfhtr.session import Session
@@ -29,8 +29,13 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     recognizer = load_recognizer(session, path, device)
     pages = None
     if settings.pages is not None:
-        pages = load_page_words(
-            session.resolve(folder), session.resolve(settings.pages), recognizer.height, ["*"]
+        pages = load_page_regions(
+            session.resolve(folder),
+            session.resolve(settings.pages),
+            recognizer.height,
+            ["*"],
+            None,
+            recognizer.unit,
         )
         found = pages.found
     else:
@@ -64,7 +69,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     return out
 
 
-def _write_pages(pages: PageWords, readings: dict[str, Reading], folder: Path) -> None:
+def _write_pages(pages: PageRegions, readings: dict[str, Reading], folder: Path) -> None:
     """Each page's XML again, readings filled in, into ``folder`` (never over the input files)."""
     filled: dict[Path, dict[str, tuple[str, float]]] = {doc.xml: {} for doc in pages.documents}
     for name, reading in readings.items():
@@ -74,6 +79,6 @@ def _write_pages(pages: PageWords, readings: dict[str, Reading], folder: Path) -
         target = folder / doc.xml.name
         if target.resolve() == doc.xml.resolve():
             raise SpecError(f"{doc.xml}: transcribe would overwrite its input; move transcribe.pages.")
-        fill_readings(doc, filled[doc.xml])
+        fill_readings(doc, filled[doc.xml], pages.unit)
         write_document(doc, target)
     log.info(f"transcribe: {len(pages.documents)} page files with readings in {folder}")

@@ -31,10 +31,15 @@ class Charset:
 
     def __init__(self, chars: str) -> None:
         ordered = list(dict.fromkeys(unicodedata.normalize("NFC", chars)))
-        if any(ch.isspace() for ch in ordered):
-            raise ValueError("the charset must not contain whitespace: models read single words")
+        if any(ch.isspace() and ch != " " for ch in ordered):
+            raise ValueError("the only whitespace a charset holds is the space (set unit: line for it)")
         self.chars = "".join(ordered)
         self._index = {ch: i + 1 for i, ch in enumerate(self.chars)}
+
+    @property
+    def reads_lines(self) -> bool:
+        """Whether a model with this charset reads text lines (it can write a space) or single words."""
+        return " " in self._index
 
     @property
     def num_classes(self) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -57,6 +58,35 @@ def _cased_like(word: str, model: str) -> str:
 
 ALTERNATIVES = 3
 """Runners-up reported with each lexicon reading."""
+
+
+@dataclass
+class _Token:
+    """One word of a reading: punctuation before and after, and its core's hyphen-separated parts."""
+
+    lead: str
+    parts: list[str]
+    trail: str
+
+    @classmethod
+    def of(cls, text: str) -> _Token:
+        lead, core, trail = _split_punctuation(text)
+        return cls(lead, core.split("-"), trail)
+
+    @property
+    def snappable(self) -> bool:
+        core = "-".join(self.parts)
+        return bool(core) and not core.isdigit() and all(self.parts)
+
+    def text(self, index: int = -1, part: str = "") -> str:
+        """The token as written, with part ``index`` replaced by ``part`` when an index is given."""
+        parts = self.parts if index < 0 else [*self.parts[:index], part, *self.parts[index + 1 :]]
+        return self.lead + "-".join(parts) + self.trail
+
+
+def _text(tokens: list[_Token], t: int = -1, index: int = -1, part: str = "") -> str:
+    """The reading the tokens make, with part ``index`` of token ``t`` replaced when one is given."""
+    return " ".join(token.text(index, part) if i == t else token.text() for i, token in enumerate(tokens))
 
 
 class Lexicon:
@@ -122,44 +152,52 @@ class Lexicon:
     def snap(self, log_probs: torch.Tensor, length: int, reading: Reading) -> Reading:
         """The most probable of the raw reading and its lexicon candidates ([T, C] log-probs of one image).
 
-        Hyphenated compounds (Carl-Zeiß-Straße) are snapped part by part, each part scored in the whole
-        reading. The confidence is the posterior of the chosen word among the candidates, times the raw
-        reading's own confidence when the result is not a lexicon word: nothing competed with such a
-        reading, so only the image can say how sure it is (names, garbage).
+        A line is snapped word by word, and hyphenated compounds (Carl-Zeiß-Straße) part by part, each
+        part scored in the whole reading. A word's confidence is the posterior of the chosen word among
+        the candidates, times the raw reading's own confidence when the result is not a lexicon word:
+        nothing competed with such a reading, so only the image can say how sure it is (names, garbage).
+        A line's confidence is the geometric mean of its words', so long lines are not ranked below short
+        ones for their length alone.
         """
-        lead, core, trail = _split_punctuation(reading.text)
-        parts = core.split("-")
-        if not core or core.isdigit() or not all(parts):
+        tokens = [_Token.of(text) for text in reading.text.split(" ")]
+        if not any(token.snappable for token in tokens):
             return reading
-        confidence = 1.0
-        doubt: tuple[float, int, list[tuple[str, float]]] = (1.0, 0, [])
-        for index, part in enumerate(parts):
-            if part.isdigit():
+        confidences = []
+        doubt: tuple[float, int, int, list[tuple[str, float]]] = (1.0, 0, 0, [])
+        for t, token in enumerate(tokens):
+            if not token.snappable:
                 continue
-            ranked = self._rank_part(log_probs, length, lead, parts, index, trail)
-            best, best_p = ranked[0]
-            parts[index] = best
-            confidence *= best_p
-            doubt = min(doubt, (best_p, index, ranked[1:]))
-        if not all(part.isdigit() or part.lower() in self.log_prior for part in parts):
-            confidence *= reading.confidence
-        _, index, runners = doubt
+            confidence = 1.0
+            for index, part in enumerate(token.parts):
+                if part.isdigit():
+                    continue
+                ranked = self._rank_part(log_probs, length, tokens, t, index)
+                best, best_p = ranked[0]
+                token.parts[index] = best
+                confidence *= best_p
+                doubt = min(doubt, (best_p, t, index, ranked[1:]))
+            if not all(part.isdigit() or part.lower() in self.log_prior for part in token.parts):
+                confidence *= reading.confidence
+            confidences.append(confidence)
+        share = 1 / len(confidences)
+        line_confidence = math.prod(c**share for c in confidences)
+        doubt_p, t, index, runners = doubt
         alternatives = tuple(
-            (lead + "-".join(parts[:index] + [word] + parts[index + 1 :]) + trail, p * confidence / doubt[0])
+            (_text(tokens, t, index, word), line_confidence * (p / max(doubt_p, 1e-300)) ** share)
             for word, p in runners[:ALTERNATIVES]
         )
-        return Reading(lead + "-".join(parts) + trail, confidence, alternatives)
+        return Reading(_text(tokens), line_confidence, alternatives)
 
     def _rank_part(
-        self, log_probs: torch.Tensor, length: int, lead: str, parts: list[str], index: int, trail: str
+        self, log_probs: torch.Tensor, length: int, tokens: list[_Token], t: int, index: int
     ) -> list[tuple[str, float]]:
-        """Part ``index`` of a reading and its lexicon candidates, with their posteriors, best first.
+        """Part ``index`` of token ``t`` and its lexicon candidates, with their posteriors, best first.
 
         A candidate that explains the image more than ``max_loss`` nats per character worse than the raw
         reading is not what is written, however frequent: out-of-vocabulary words stay as read, with the
         low posterior that says the lexicon would have preferred another word.
         """
-        part = parts[index]
+        part = tokens[t].parts[index]
         words = [part]
         priors = [self.log_prior.get(part.lower(), self._floor - self.oov_penalty)]
         for word in self.candidates(part):
@@ -169,12 +207,13 @@ class Lexicon:
                 priors.append(self.log_prior[word])
         if len(words) == 1:
             return [(part, 1.0)]
-        texts = [lead + "-".join(parts[:index] + [w] + parts[index + 1 :]) + trail for w in words]
-        labels = [self.charset.encode(t) for t in texts]
+        texts = [_text(tokens, t, index, w) for w in words]
+        labels = [self.charset.encode(text) for text in texts]
         k = len(texts)
         lp = log_probs[:length].unsqueeze(1).expand(length, k, log_probs.shape[-1]).contiguous()
         ll = sequence_log_likelihood(lp, torch.full((k,), length, dtype=torch.long), labels).double()
-        per_char_loss = (ll[0] - ll) / torch.tensor([len(t) + 1 for t in texts], dtype=torch.float64)
+        written = [len(tokens[t].text(index, w)) + 1 for w in words]  # the word as written, not the line
+        per_char_loss = (ll[0] - ll) / torch.tensor(written, dtype=torch.float64)
         scores = ll + self.prior_weight * torch.tensor(priors, dtype=torch.float64)
         posterior, losses = torch.softmax(scores, 0).tolist(), per_char_loss.tolist()
         ranked = sorted(range(k), key=lambda i: (losses[i] > self.max_loss, -posterior[i], i))

@@ -18,7 +18,8 @@ def edit_distance(a: Sequence[object], b: Sequence[object]) -> int:
 
 
 def _letters(text: str) -> str:
-    return "".join(ch for ch in text if ch.isalpha())
+    """Letters only (and the spaces between a line's words)."""
+    return "".join(ch for ch in text if ch.isalpha() or ch == " ")
 
 
 VARIANTS: dict[str, Callable[[str], str]] = {
@@ -29,15 +30,20 @@ VARIANTS: dict[str, Callable[[str], str]] = {
 
 
 def error_rates(truths: Sequence[str], predictions: Sequence[str]) -> dict[str, float]:
-    """CER (edits / reference characters) and WER (share of words not read exactly), per variant."""
+    """CER (edits / reference characters) and WER (word edits / reference words), per variant.
+
+    A word image holds one word, so its WER is the share of words not read exactly; a line's words are
+    aligned like its characters.
+    """
     result: dict[str, float] = {}
     for suffix, norm in VARIANTS.items():
-        edits = chars = wrong = 0
+        edits = chars = word_edits = words = 0
         for truth, pred in zip(truths, predictions):
             t, p = norm(truth), norm(pred)
             edits += edit_distance(t, p)
             chars += len(t)
-            wrong += t != p
+            word_edits += edit_distance(t.split() or [""], p.split() or [""])
+            words += max(1, len(t.split()))
         result[f"cer{suffix}"] = edits / max(1, chars)
-        result[f"wer{suffix}"] = wrong / max(1, len(truths))
+        result[f"wer{suffix}"] = word_edits / max(1, words)
     return result

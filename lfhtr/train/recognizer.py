@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -85,6 +85,11 @@ class Recognizer:
             return image
         width = max(1, round(image.shape[1] * self.width_scale))
         return np.asarray(Image.fromarray(image).resize((width, image.shape[0]), Image.Resampling.BILINEAR))
+
+    @property
+    def unit(self) -> Literal["word", "line"]:
+        """What one image holds for this model: a line if it can read a space, else a word."""
+        return "line" if self.charset.reads_lines else "word"
 
     @property
     def device(self) -> torch.device:

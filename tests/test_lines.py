@@ -1,0 +1,141 @@
+"""Line models: synthetic lines, line regions of pages, word-aligned WER, and starting from a word model."""
+
+from __future__ import annotations
+
+import random
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from lfhtr.errors import CheckpointError
+from lfhtr.imaging.pages import cut_region, fill_readings, load_page_regions, read_document, write_document
+from lfhtr.pipeline import build_pipeline
+from lfhtr.session import Session
+from lfhtr.stages import evaluate, pretrain, transcribe
+from lfhtr.text.lines import draw_line
+from lfhtr.train.metrics import error_rates
+from lfhtr.train.recognizer import Recognizer
+from lfhtr.train.warmstart import warm_start
+from tests.test_pages import FIXTURES, VERSIONS, pages  # noqa: F401  (the fixture)
+
+
+def test_a_line_is_words_up_to_its_drawn_length() -> None:
+    rng = random.Random(3)
+    words = iter(["alpha", "be", "gamma", "delta", "epsilon"] * 200)
+    for _ in range(100):
+        line = draw_line(lambda: next(words), rng, (8, 20))
+        assert len(line) <= 20 or " " not in line
+        assert "  " not in line and line == line.strip()
+    assert draw_line(lambda: "antidisestablishment", rng, (3, 5)) == "antidisestablishment"
+
+
+def test_a_line_session_draws_lines_of_the_corpus_the_same_for_a_seed(
+    make_session: Callable[..., Session],
+) -> None:
+    session = make_session(unit="line", line_length=[10, 30])
+    assert session.charset.reads_lines
+    first, again = (build_pipeline(session).samples(range(6)) for _ in range(2))
+    assert any(" " in text for text, _ in first)
+    for (text, image), (text2, image2) in zip(first, again):
+        assert text == text2 and np.array_equal(image, image2) and image.shape[0] == 32
+        assert len(text) <= 30 or " " not in text
+    words = make_session()
+    assert not words.charset.reads_lines and all(
+        " " not in t for t, _ in build_pipeline(words).samples(range(6))
+    )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_line_regions_are_cut_with_their_texts(version: str, pages: Path) -> None:  # noqa: F811
+    lines = load_page_regions(pages, pages, 32, [f"{version}-gt.xml"], unit="line")
+    assert lines.found.names == [f"{version}-gt/l1"]
+    expected = "Orders Fort," if version.startswith("page") else "Orders Fort, x"  # ALTO: its Strings
+    assert lines.texts == {f"{version}-gt/l1": expected}
+    assert lines.found.images[0].shape[0] == 32 and lines.found.images[0].shape[1] > 32 * 3
+
+
+def test_a_slanted_line_is_turned_level_by_its_baseline() -> None:
+    page = Image.new("L", (400, 200), 255)
+    ImageDraw.Draw(page).line([(20, 60), (380, 140)], fill=0, width=6)  # ink falling along the baseline
+    box = [(10, 30.0), (390, 30.0), (390, 170.0), (10, 170.0)]
+    as_cut = np.asarray(cut_region(page, box))
+    level = np.asarray(cut_region(page, box, [(20, 60), (200, 100), (380, 140)]))
+    inked_rows = [int((image < 128).any(axis=1).sum()) for image in (as_cut, level)]
+    assert inked_rows[1] < 15 < inked_rows[0]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_line_readings_are_written_back_as_the_format_wants(
+    version: str,
+    pages: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    source = pages / f"{version}-gt.xml"
+    doc = read_document(source)
+    fill_readings(doc, {"l1": ("Orlers Fort.", 0.6)}, "line")
+    write_document(doc, tmp_path / source.name)
+    after = read_document(tmp_path / source.name)
+    assert after.lines[0].text == "Orlers Fort."
+    if version.startswith("page"):
+        assert [w.text for w in after.words] == [w.text for w in read_document(source).words]  # untouched
+        assert after.lines[0].element.find("{*}TextEquiv").get("conf") == "0.6000"  # type: ignore[union-attr]
+    else:
+        children = [e.tag.rsplit("}", 1)[-1] for e in after.lines[0].element]
+        assert children == ["String", "SP", "String"]
+        assert [w.get("WC") for w in after.lines[0].element.findall("{*}String")] == ["0.6000"] * 2
+
+
+def test_wer_aligns_a_lines_words_and_stays_the_share_of_wrong_words_for_word_images() -> None:
+    assert error_rates(["the house of"], ["the hose of"])["wer"] == pytest.approx(1 / 3)
+    assert error_rates(["the house of"], ["thehouse of"])["wer"] == pytest.approx(2 / 3)
+    assert error_rates(["a", "b", "c"], ["a", "x", ""])["wer"] == pytest.approx(2 / 3)
+
+
+def test_a_line_model_starts_from_a_word_models_weights(make_session: Callable[..., Session]) -> None:
+    words = make_session(pretrain={"steps": 2, "val_every": 2, "batch_size": 4})
+    best = pretrain.run(words)
+    source, _ = Recognizer.load(best, torch.device("cpu"))
+    lines = make_session(unit="line")
+    recognizer = Recognizer(lines.build("model", lines.spec.model), lines.charset, 32)
+    warm_start(recognizer, best)
+    old, new = source.net.state_dict(), recognizer.net.state_dict()
+    head = [name for name in new if new[name].shape != old[name].shape]
+    assert head == ["head.1.weight", "head.1.bias"]
+    assert all(torch.equal(new[n], old[n]) for n in new if n not in head)
+    space = lines.charset.encode(" ")[0]
+    assert torch.equal(new["head.1.weight"][:space], old["head.1.weight"])  # every old character's row
+    other = make_session(model={"kind": "crnn-ctc", "channels": [8, 8, 16, 16]})
+    with pytest.raises(CheckpointError, match="pretrain.init needs the spec's model and height"):
+        warm_start(Recognizer(other.build("model", other.spec.model), other.charset, 32), best)
+
+
+def test_lines_of_pages_are_pretrained_evaluated_and_transcribed(
+    pages: Path,  # noqa: F811
+    make_session: Callable[..., Session],
+) -> None:
+    words = make_session(output="words", pretrain={"steps": 2, "val_every": 2, "batch_size": 4})
+    best = pretrain.run(words)
+    gt = {"images": str(pages), "pages": str(pages), "include": ["page-2019-gt.xml", "alto-v4-gt.xml"]}
+    session = make_session(
+        unit="line",
+        pretrain={"steps": 2, "val_every": 2, "batch_size": 4, "init": str(best), "real_val": gt},
+        evaluate={"data": gt},
+        transcribe={"images": str(pages), "pages": str(pages), "decode": {"lexicon": True}},
+    )
+    pretrain.run(session)
+    metrics = evaluate.run(session)
+    assert {"cer", "wer"} <= set(metrics)
+    results = (session.output / "evaluate" / "results.tsv").read_text("utf-8").splitlines()
+    assert [row.split("\t")[:2] for row in results[1:]] == [
+        ["alto-v4-gt/l1", "Orders Fort, x"],
+        ["page-2019-gt/l1", "Orders Fort,"],
+    ]
+    transcribe.run(session)
+    written = ET.parse(session.output / "transcribe" / "pages" / "page-2019.xml").getroot()
+    line = next(e for e in written.iter() if e.tag.endswith("TextLine"))
+    assert line.find("{*}TextEquiv") is not None
