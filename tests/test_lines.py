@@ -12,7 +12,7 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from lfhtr.errors import CheckpointError
+from lfhtr.errors import CheckpointError, LfhtrError, SpecError
 from lfhtr.imaging.pages import cut_region, fill_readings, load_page_regions, read_document, write_document
 from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
@@ -139,3 +139,14 @@ def test_lines_of_pages_are_pretrained_evaluated_and_transcribed(
     written = ET.parse(session.output / "transcribe" / "pages" / "page-2019.xml").getroot()
     line = next(e for e in written.iter() if e.tag.endswith("TextLine"))
     assert line.find("{*}TextEquiv") is not None
+
+
+def test_a_bad_line_length_or_starting_model_is_a_one_line_error(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    with pytest.raises(SpecError, match=r"line_length: .*the first value is the low end"):
+        make_session(unit="line", line_length=[40, 10])
+    session = make_session(pretrain={"init": "no-such-model"})
+    with pytest.raises(LfhtrError, match="no-such-model: no such checkpoint or model file"):
+        pretrain.run(session)
+    assert not (session.output / "checkpoints" / "pretrain-last.pt").exists()

@@ -107,6 +107,7 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
     spec = session.spec
     settings = spec.pretrain
     resuming = guard_fresh_start(checkpoint_path(session, "pretrain-last"), "pretrain", resume, restart)
+    start = None if resuming or settings.init is None else pretrained.resolve(settings.init, session.base_dir)
     ranks = distributed.from_environment()
     device = setup(session, ranks)
     pipeline = build_pipeline(session)
@@ -130,8 +131,8 @@ def run(session: Session, resume: bool = False, restart: bool = False) -> Path:
     if resuming:
         job.resume(device)
     else:
-        if settings.init is not None:
-            warm_start(recognizer, pretrained.resolve(settings.init, session.base_dir))
+        if start is not None:
+            warm_start(recognizer, start)
         if ranks.main:
             job.log.unlink(missing_ok=True)
             set_aside_adapted(session)
