@@ -42,7 +42,9 @@ def _adapting(start: str) -> list[str]:
     path = pretrained.resolve(start)
     meta = modelfile.load_meta(path)
     reference = start if not Path(start).exists() else str(path.resolve())  # a name stays a name
-    fields = {key: meta[key] for key in ("charset", "height", "model", "corpus") if key in meta}
+    fields: dict[str, Any] = {k: meta[k] for k in ("charset", "height", "model", "corpus") if k in meta}
+    if " " in fields.get("charset", ""):  # a line model: the spec says so by its unit, not its charset
+        fields["charset"], fields["unit"] = fields["charset"].replace(" ", ""), "line"
     return [f"{key}={json.dumps(value)}" for key, value in fields.items()] + [
         f"adapt.checkpoint={json.dumps(reference)}"
     ]
@@ -55,6 +57,10 @@ class Session:
         self.spec = spec
         self.base_dir = base_dir
         self.source = source
+        if " " in spec.charset:
+            raise SpecError(
+                f"{source}: charset: holds a space; remove it and set unit to line for a line model."
+            )
         try:
             self.charset = Charset(spec.charset + (" " if spec.unit == "line" else ""))
         except ValueError as exc:

@@ -16,7 +16,7 @@ from lfhtr.errors import CheckpointError, LfhtrError, SpecError
 from lfhtr.imaging.pages import cut_region, fill_readings, load_page_regions, read_document, write_document
 from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
-from lfhtr.stages import evaluate, pretrain, transcribe
+from lfhtr.stages import evaluate, export, pretrain, transcribe
 from lfhtr.text.lines import draw_line
 from lfhtr.train.metrics import error_rates
 from lfhtr.train.recognizer import Recognizer
@@ -139,6 +139,10 @@ def test_lines_of_pages_are_pretrained_evaluated_and_transcribed(
     written = ET.parse(session.output / "transcribe" / "pages" / "page-2019.xml").getroot()
     line = next(e for e in written.iter() if e.tag.endswith("TextLine"))
     assert line.find("{*}TextEquiv") is not None
+    model = session.output / "lines.lfhtr"
+    export.run(session, model=model)
+    again = Session.init(session.output / "again.json", start=str(model))
+    assert again.spec.unit == "line" and again.charset == session.charset  # the space comes from the unit
 
 
 def test_a_bad_line_length_or_starting_model_is_a_one_line_error(
@@ -146,6 +150,8 @@ def test_a_bad_line_length_or_starting_model_is_a_one_line_error(
 ) -> None:
     with pytest.raises(SpecError, match=r"line_length: .*the first value is the low end"):
         make_session(unit="line", line_length=[40, 10])
+    with pytest.raises(SpecError, match="charset: holds a space; remove it and set unit to line"):
+        make_session(charset="ab c")
     session = make_session(pretrain={"init": "no-such-model"})
     with pytest.raises(LfhtrError, match="no-such-model: no such checkpoint or model file"):
         pretrain.run(session)
