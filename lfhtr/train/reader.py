@@ -49,7 +49,7 @@ WordImage = Union[str, Path, Image.Image, np.ndarray]  # noqa: UP007
 
 @dataclass
 class Reader:
-    """Reads word images: ``Reader.load("en").read(["a.png", pil_image])``.
+    """Reads word images (line images, for a line model): ``Reader.load("en").read(["a.png", pil_image])``.
 
     The public entry point for reading from Python; every stage reads through it too.
     """
