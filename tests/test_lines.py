@@ -109,6 +109,14 @@ def test_a_line_model_starts_from_a_word_models_weights(make_session: Callable[.
     assert all(torch.equal(new[n], old[n]) for n in new if n not in head)
     space = lines.charset.encode(" ")[0]
     assert torch.equal(new["head.1.weight"][:space], old["head.1.weight"])  # every old character's row
+    shuffled = make_session(charset=words.spec.charset[::-1])  # the same characters in another order
+    reordered = Recognizer(shuffled.build("model", shuffled.spec.model), shuffled.charset, 32)
+    warm_start(reordered, best)
+    for ch in "aZ7":
+        new_row, old_row = shuffled.charset.encode(ch)[0], words.charset.encode(ch)[0]
+        assert torch.equal(
+            reordered.net.state_dict()["head.1.weight"][new_row], old["head.1.weight"][old_row]
+        )
     other = make_session(model={"kind": "crnn-ctc", "channels": [8, 8, 16, 16]})
     with pytest.raises(CheckpointError, match="pretrain.init needs the spec's model and height"):
         warm_start(Recognizer(other.build("model", other.spec.model), other.charset, 32), best)

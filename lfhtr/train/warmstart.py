@@ -32,11 +32,12 @@ def warm_start(recognizer: Recognizer, path: Path) -> None:
     rows = [0] + [source.charset.encode(ch)[0] if source.charset.covers(ch) else -1 for ch in chars]
     kept = [i for i, row in enumerate(rows) if row >= 0]  # class 0, the CTC blank, is kept as well
     classes = source.charset.num_classes, recognizer.charset.num_classes
+    remap = source.charset != recognizer.charset  # even at the same size: the rows may be in another order
     state = recognizer.net.state_dict()  # views of the parameters: copying into them sets them
     with torch.no_grad():
         for name, weights in source.net.state_dict().items():
             target = state[name]
-            if weights.ndim and (weights.shape[0], target.shape[0]) == classes and classes[0] != classes[1]:
+            if remap and weights.ndim and (weights.shape[0], target.shape[0]) == classes:
                 target[kept] = weights[[rows[i] for i in kept]]  # one row per character: by character
             elif weights.shape == target.shape:
                 target.copy_(weights)
