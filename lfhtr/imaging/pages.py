@@ -265,9 +265,8 @@ def load_page_regions(
                 log.warning(f"{xml}: region {region.id} has no coordinates; skipped")
                 continue
             try:
-                polygon = [(x * factor[0], y * factor[1]) for x, y in region.polygon]
-                baseline = [(x * factor[0], y * factor[1]) for x, y in region.baseline]
-                image = prepare_word_image(cut_region(page, polygon, baseline), height, name)
+                cut = cut_region(page, _scaled(region.polygon, factor), _scaled(region.baseline, factor))
+                image = prepare_word_image(cut, height, name)
             except UNREADABLE as exc:
                 result.found.skipped.append(f"{name} ({type(exc).__name__}: {exc})")
                 continue
@@ -279,6 +278,10 @@ def load_page_regions(
     if not result.found.images:
         raise DataError(f"{pages}: no {unit} region could be cut out: {'; '.join(result.found.skipped[:3])}")
     return result
+
+
+def _scaled(points: list[Point], factor: tuple[float, float]) -> list[Point]:
+    return [(x * factor[0], y * factor[1]) for x, y in points]
 
 
 def _scaling(doc: PageDocument, page: Image.Image) -> tuple[float, float]:

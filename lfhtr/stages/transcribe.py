@@ -34,8 +34,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
             session.resolve(settings.pages),
             recognizer.height,
             ["*"],
-            None,
-            recognizer.unit,
+            unit=recognizer.unit,
         )
         found = pages.found
     else:
