@@ -1,9 +1,14 @@
-"""The GPU check script passes on the CPU, so it is known to work before a GPU is at hand."""
+"""The benchmark scripts run: the GPU check on the CPU (so it works before a GPU is at hand), and the
+time-to-accuracy comparison on a short schedule."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).parents[1]
 
@@ -15,3 +20,36 @@ def test_the_gpu_check_runs_on_the_cpu_and_finds_the_same_seed_gives_the_same_we
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| same seed, same weights" in result.stdout and "| yes |" in result.stdout
     assert "DDP over 2 processes" in result.stdout and "words/s" in result.stdout
+    assert "attention-large at 64 px" in result.stdout
+
+
+GW = ROOT.parent / "shared" / "data" / "gw-dev"
+
+
+@pytest.mark.skipif(not GW.is_dir(), reason="needs ../shared/data/gw-dev")
+def test_time_to_accuracy_runs_both_sides_through_both_stages_and_reports_the_ratio(tmp_path: Path) -> None:
+    short = ["pretrain.val_every=10", "pretrain.val_size=16"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "time_to_accuracy.py"),
+            "--data",
+            str(GW),
+            "--out",
+            str(tmp_path),
+        ]
+        + ["--steps", "20", "--rounds", "1", "--steps-per-round", "4"]
+        + ["--pretrain-milestone", "50", "--adapt-milestone", "50"]  # any CER: every side reaches it
+        + ["--baseline", "hardware.amp=false", *short, "--candidate", *short],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    for side in ("baseline", "candidate"):
+        for stage in ("pretrain", "adapt"):
+            assert 0 < report[side][stage]["minutes"] <= report[side][stage]["total_minutes"]
+    assert set(report["ratio"]) == {"pretrain", "adapt"} and all(v > 0 for v in report["ratio"].values())
+    spec = json.loads((tmp_path / "baseline" / "session.json").read_text())
+    assert spec["hardware"]["amp"] is False and spec["pretrain"]["steps"] == 20

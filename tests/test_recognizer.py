@@ -20,7 +20,7 @@ from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
 from lfhtr.stages import evaluate, pretrain, transcribe
 from lfhtr.text.charset import Charset
-from lfhtr.train import checkpoint
+from lfhtr.train import checkpoint, precision
 from lfhtr.train.batching import collate
 from lfhtr.train.decoding import beam, greedy
 from lfhtr.train.metrics import edit_distance, error_rates
@@ -59,11 +59,17 @@ def test_greedy_and_beam_decoding_agree_on_a_clear_signal() -> None:
     assert charset.decode(beam(log_probs[:, 0], 6, 5)) == "abb"
 
 
-@pytest.mark.parametrize("kind", ["crnn-ctc", "attention"])
-def test_tiny_model_overfits_a_handful_of_words(make_session: Callable[..., Session], kind: str) -> None:
+@pytest.mark.parametrize(
+    "variant",
+    [{"kind": "crnn-ctc"}, {"kind": "attention"}, {"kind": "attention", "rnn": "gru", "location": 8}],
+    ids=["crnn-ctc", "attention", "attention-gru-location"],
+)
+def test_tiny_model_overfits_a_handful_of_words(
+    make_session: Callable[..., Session], variant: dict[str, object]
+) -> None:
     """The classic sanity check: a model that cannot memorise eight images has a bug, not a data problem."""
     session = make_session(
-        model={"kind": kind, "channels": [16, 32, 48, 64], "hidden": 64, "layers": 2, "dropout": 0.0}
+        model={**variant, "channels": [16, 32, 48, 64], "hidden": 64, "layers": 2, "dropout": 0.0}
     )
     pipeline = build_pipeline(session)
     samples = [pipeline.sample(i) for i in range(8)]
@@ -73,13 +79,78 @@ def test_tiny_model_overfits_a_handful_of_words(make_session: Callable[..., Sess
     recognizer = Recognizer(session.build("model", session.spec.model), session.charset, session.spec.height)
     trainer = Trainer(recognizer, Schedule(steps=10**6, lr=3e-3, warmup=0.0), torch.device("cpu"), amp=False)
     readings: list[str] = []
-    for step in range(1, 1001):  # measured: exact recall after 300-425 steps (CTC), 150 (attention)
+    for step in range(1, 1001):  # measured: exact recall after 300-425 steps (CTC), 150-175 (attention)
         trainer.train_step(batch)
         if step % 25 == 0:
             readings = [r.text for r in recognizer.read(images)[0]]
             if readings == texts:
                 break
     assert error_rates(texts, readings)["cer"] == 0.0
+
+
+def test_training_precision_follows_the_device_and_whether_the_cpu_has_bf16(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cpuinfo = {
+        "x86 with AVX512-BF16": "processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16\n",
+        "x86 with AMX": "flags : fpu avx512f amx_bf16 amx_tile\n",
+        "Arm with BF16": "Features\t: fp asimd bf16 i8mm\n",
+        "x86 with AVX512 only": "flags\t\t: fpu sse2 avx512f avx512bw avx512_vnni\n",
+        "no flags line": "processor\t: 0\n",
+    }
+    found = {}
+    for name, text in cpuinfo.items():
+        (tmp_path / name).write_text(text)
+        found[name] = precision.cpu_has_native_bf16(tmp_path / name)
+    assert found == {name: " only" not in name and "no flags" not in name for name in cpuinfo}
+    assert not precision.cpu_has_native_bf16(tmp_path / "absent")
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    assert precision.autocast_dtype(cpu, amp=True) == torch.bfloat16
+    assert precision.autocast_dtype(cpu, amp=False) is None
+    assert precision.autocast_dtype(cuda, amp=True) == torch.float16
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+    assert precision.autocast_dtype(cpu, amp=True) is None
+
+
+def test_bf16_training_on_a_cpu_is_reproducible_and_keeps_fp32_weights(
+    make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)  # emulated where it is not
+    session = make_session()
+    samples = [build_pipeline(session).sample(i) for i in range(8)]
+    batch = collate([img for _, img in samples], [text for text, _ in samples], session.charset)
+    weights = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        recognizer = Recognizer(session.build("model", session.spec.model), session.charset, 32)
+        trainer = Trainer(recognizer, Schedule(steps=5, lr=3e-3), torch.device("cpu"), amp=True)
+        assert trainer.dtype == torch.bfloat16
+        losses = [trainer.train_step(batch) for _ in range(5)]
+        assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+        weights.append(recognizer.net.state_dict())
+    assert all(t.dtype == torch.float32 for k, t in weights[0].items() if "num_batches" not in k)
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+def test_the_large_attention_model_is_vgg19_bn_with_bigrus_and_location_aware_attention(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    session = make_session(model={"kind": "attention-large"}, height=64)
+    recognizer = Recognizer(session.build("model", session.spec.model), session.charset, 64)
+    net = recognizer.net
+    convolutions = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convolutions) == 16 and convolutions[-1].out_channels == 512
+    assert isinstance(net.rnn, torch.nn.GRU) and net.rnn.num_layers == 2 and net.rnn.hidden_size == 256
+    assert net.decoder.location is not None
+    samples = [build_pipeline(session).sample(i) for i in range(2)]
+    images, texts = [img for _, img in samples], [text for text, _ in samples]
+    trainer = Trainer(recognizer, Schedule(steps=10, lr=1e-4), torch.device("cpu"), amp=True)
+    assert np.isfinite(trainer.train_step(collate(images, texts, session.charset)))
+    checkpoint.save(tmp_path / "large.pt", trainer.state_dict(), recognizer.meta())
+    reloaded, _ = Recognizer.load(tmp_path / "large.pt", torch.device("cpu"))
+    assert [r.text for r in reloaded.read(images)[0]] == [r.text for r in recognizer.read(images)[0]]
 
 
 def test_interrupted_pretrain_resumes_to_the_same_state(make_session: Callable[..., Session]) -> None:

@@ -1,10 +1,12 @@
 """Attention decoder on the CRNN encoder: the encoder-decoder family, for comparison with CTC.
 
-The decoder is a GRU with additive (Bahdanau) attention over the BiLSTM columns, emitting one character
-per step until the end token. It is trained jointly with the encoder's CTC head (hybrid CTC/attention,
-Watanabe et al. 2017): the CTC term keeps attention aligned left to right early in training, when a pure
-attention model on handwriting tends to loop or skip, and it gives the CTC likelihood that self-training
-ranks readings by and that lexicon snapping rescores with.
+The decoder is a GRU with additive (Bahdanau) attention over the encoder's columns, emitting one character
+per step until the end token; with ``location`` filters the attention also sees where it looked at the
+previous step (location-aware attention, Chorowski et al. 2015), as in the published recognisers.
+It is trained jointly with the encoder's CTC head (hybrid CTC/attention, Watanabe et al. 2017): the CTC
+term keeps attention aligned left to right early in training, when a pure attention model on handwriting
+tends to loop or skip, and it gives the CTC likelihood that self-training ranks readings by and that
+lexicon snapping rescores with.
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ from lfhtr.builtin.models import AttentionOptions
 from lfhtr.core.network import ctc_loss
 
 END = 0  # the decoder's end token reuses CTC's blank id, so both heads share the charset's ids
+LOCATION_KERNEL = 15
+"""Width in frames of the location filters: a few characters either side of the previous focus."""
+
+State = tuple[torch.Tensor, torch.Tensor]
+"""The decoder's hidden state ``[B, hidden]`` and its previous attention weights ``[T, B]``."""
 
 
 class AttentionDecoder(nn.Module):
-    def __init__(self, num_classes: int, features: int, hidden: int, attention: int) -> None:
+    def __init__(self, num_classes: int, features: int, hidden: int, attention: int, location: int) -> None:
         super().__init__()
         self.start = num_classes  # an input-only token: the decoder never predicts it
         self.embed = nn.Embedding(num_classes + 1, hidden)
@@ -31,40 +38,55 @@ class AttentionDecoder(nn.Module):
         self.keys = nn.Linear(features, attention)
         self.query = nn.Linear(hidden, attention, bias=False)
         self.score = nn.Linear(attention, 1, bias=False)
+        self.location = (
+            nn.Sequential(
+                nn.Conv1d(1, location, LOCATION_KERNEL, padding=LOCATION_KERNEL // 2, bias=False),
+                nn.Conv1d(location, attention, 1, bias=False),
+            )
+            if location
+            else None
+        )
         self.cell = nn.GRUCell(hidden + features, hidden)
         self.out = nn.Linear(hidden + features, num_classes)
 
-    def begin(
-        self, memory: torch.Tensor, lengths: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Initial state from the mean of the valid columns, projected keys, and the padding mask."""
+    def begin(self, memory: torch.Tensor, lengths: torch.Tensor) -> tuple[State, torch.Tensor, torch.Tensor]:
+        """Initial state from the mean of the valid columns, projected keys, and the padding mask.
+
+        The initial attention weights are the first frame's, where reading starts.
+        """
         frames = torch.arange(memory.shape[0], device=memory.device)
         mask = frames[:, None] >= lengths.to(memory.device)[None, :]  # T, B: True on padding
         valid = (~mask).unsqueeze(-1).to(memory.dtype)
         mean = (memory * valid).sum(0) / valid.sum(0).clamp_min(1)
-        return torch.tanh(self.init(mean)), self.keys(memory), mask
+        start = (frames == 0).to(memory.dtype)[:, None].expand(-1, memory.shape[1])
+        return (torch.tanh(self.init(mean)), start), self.keys(memory), mask
 
     def step(
         self,
         previous: torch.Tensor,
-        state: torch.Tensor,
+        state: State,
         memory: torch.Tensor,
         keys: torch.Tensor,
         mask: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, State]:
         """Logits for the next character and the new state, given the previous character's id."""
-        energy = self.score(torch.tanh(keys + self.query(state).unsqueeze(0))).squeeze(-1)
-        weights = energy.masked_fill(mask, -1e4).softmax(0)
+        hidden, focus = state
+        energy = keys + self.query(hidden).unsqueeze(0)
+        if self.location is not None:  # T, B, attention from the previous weights, as a B, 1, T signal
+            energy = energy + self.location(focus.t().unsqueeze(1)).permute(2, 0, 1)
+        weights = self.score(torch.tanh(energy)).squeeze(-1).masked_fill(mask, -1e4).softmax(0)
         context = (weights.unsqueeze(-1) * memory).sum(0)
-        state = self.cell(torch.cat([self.embed(previous), context], -1), state)
-        return self.out(torch.cat([state, context], -1)), state
+        hidden = self.cell(torch.cat([self.embed(previous), context], -1), hidden)
+        return self.out(torch.cat([hidden, context], -1)), (hidden, weights)
 
 
 class AttentionNet(CrnnNet):
     def __init__(self, num_classes: int, height: int, options: AttentionOptions) -> None:
         super().__init__(num_classes, height, options)
         self.options = options
-        self.decoder = AttentionDecoder(num_classes, 2 * options.hidden, options.hidden, options.attention)
+        self.decoder = AttentionDecoder(
+            num_classes, 2 * options.hidden, options.hidden, options.attention, options.location
+        )
 
     def loss(
         self,

@@ -1,4 +1,9 @@
-"""The CRNN network: a small CNN turns the image into column features, a BiLSTM reads them both ways."""
+"""The CRNN network: a CNN turns the image into column features, a bidirectional RNN reads them both ways.
+
+Two encoders: the compact one (four stages, about 0.4 M weights) that suits a CPU, and VGG-19 with batch
+normalisation, the encoder of the attention recognisers this project's method was published with, for
+those who train on a GPU. Both divide the width by four, so a character keeps the same number of frames.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +13,60 @@ from torch import nn
 from lfhtr.builtin.models import CrnnOptions
 from lfhtr.core.network import RecognitionNet
 
+VGG19_STAGES = ((64, 2, (2, 2)), (128, 2, (2, 2)), (256, 4, (2, 1)), (512, 4, (2, 1)), (512, 4, (2, 1)))
+"""VGG-19's five stages (channels, 3×3 convolutions, pooling); pooled in height only after the second,
+so the width is divided by four and the height by 32."""
+
+
+def _conv(cin: int, cout: int) -> list[nn.Module]:
+    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
 
 def _block(cin: int, cout: int, pool: tuple[int, int]) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-        nn.BatchNorm2d(cout),
-        nn.ReLU(inplace=True),
-        nn.MaxPool2d(pool, pool),
+    return nn.Sequential(*_conv(cin, cout), nn.MaxPool2d(pool, pool))
+
+
+def compact_cnn(channels: list[int]) -> tuple[nn.Sequential, int, int]:
+    """The CPU encoder, its output channels and height divisor (16); its layout names the weights of
+    every model trained so far."""
+    c1, c2, c3, c4 = channels
+    cnn = nn.Sequential(
+        _block(1, c1, (2, 2)),
+        _block(c1, c2, (2, 2)),
+        nn.Sequential(*_conv(c2, c3)),
+        _block(c3, c3, (2, 1)),
+        _block(c3, c4, (2, 1)),
     )
+    return cnn, c4, 16
+
+
+def vgg19_bn_cnn() -> tuple[nn.Sequential, int, int]:
+    """VGG-19-BN for one grey channel, its output channels and height divisor (32)."""
+    stages = []
+    cin = 1
+    for cout, convs, pool in VGG19_STAGES:
+        layers = _conv(cin, cout)
+        for _ in range(convs - 1):
+            layers += _conv(cout, cout)
+        stages.append(nn.Sequential(*layers, nn.MaxPool2d(pool, pool)))
+        cin = cout
+    return nn.Sequential(*stages), cin, 32
 
 
 class CrnnNet(RecognitionNet):
-    """Four conv stages (width ÷ 4, height ÷ 16), height folded into features, BiLSTM, linear to classes."""
+    """CNN (width ÷ 4), height folded into features, a bidirectional LSTM or GRU, linear to classes."""
 
     width_factor = 4
 
     def __init__(self, num_classes: int, height: int, options: CrnnOptions) -> None:
         super().__init__()
-        c1, c2, c3, c4 = options.channels
-        self.cnn = nn.Sequential(
-            _block(1, c1, (2, 2)),
-            _block(c1, c2, (2, 2)),
-            nn.Sequential(
-                nn.Conv2d(c2, c3, 3, padding=1, bias=False), nn.BatchNorm2d(c3), nn.ReLU(inplace=True)
-            ),
-            _block(c3, c3, (2, 1)),
-            _block(c3, c4, (2, 1)),
+        self.cnn, channels, divisor = (
+            vgg19_bn_cnn() if options.encoder == "vgg19-bn" else compact_cnn(options.channels)
         )
-        folded = c4 * max(1, height // 16)
+        folded = channels * max(1, height // divisor)
         self.project = nn.Sequential(nn.Dropout(options.dropout), nn.Linear(folded, 2 * options.hidden))
-        self.rnn = nn.LSTM(
+        recurrent = nn.GRU if options.rnn == "gru" else nn.LSTM
+        self.rnn = recurrent(
             2 * options.hidden,
             options.hidden,
             num_layers=options.layers,
@@ -47,7 +76,7 @@ class CrnnNet(RecognitionNet):
         self.head = nn.Sequential(nn.Dropout(options.dropout), nn.Linear(2 * options.hidden, num_classes))
 
     def encode(self, images: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Column features ``[T, B, 2·hidden]`` after the BiLSTM, and the valid frame count per image."""
+        """Column features ``[T, B, 2·hidden]`` after the RNN, and the valid frame count per image."""
         features = self.cnn(images)  # B, C, H', T
         b, c, h, t = features.shape
         seq = features.permute(3, 0, 1, 2).reshape(t, b, c * h)

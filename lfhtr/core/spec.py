@@ -62,7 +62,11 @@ class PretrainSettings(Strict):
 class DeviceSettings(Strict):
     device: str = Field("auto", description="auto (CUDA when present), cpu, cuda, cuda:1, ...")
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = one per available core.")
-    amp: bool = Field(True, description="Mixed precision on CUDA (CTC stays in fp32).")
+    amp: bool = Field(
+        True,
+        description="Mixed-precision training: fp16 on CUDA, bf16 on CPUs with bf16 in hardware "
+        "(AVX512-BF16, AMX, Arm BF16); weights and the CTC loss stay fp32. false: fp32 throughout.",
+    )
 
 
 class EvaluateSettings(Strict):
@@ -106,7 +110,7 @@ SLOT_HELP = {
     "corpus": "Text sampler: which words are drawn (frequency, wordlist, ngram, or a plugin's).",
     "renderer": "Draws words as images (font, or a plugin's).",
     "augmenters": "Applied in order, each with its probability p, to synthetic (and adapted real) images.",
-    "model": "Recogniser architecture: crnn-ctc (default), attention, or a plugin's.",
+    "model": "Recogniser architecture: crnn-ctc (default), attention, attention-large, or a plugin's.",
     "adapt": "Adaptation strategy (self-training, or a plugin's) and its data.",
 }
 

@@ -1,7 +1,8 @@
 """Optimiser, schedule and one training step, plus the state needed to resume exactly.
 
-Shared by pretrain and adapt so both get the same AdamW + one-cycle schedule, gradient clipping, AMP on
-CUDA (losses in fp32), and a state dict holding everything `--resume` needs to continue bit-for-bit.
+Shared by pretrain and adapt so both get the same AdamW + one-cycle schedule, gradient clipping, mixed
+precision (fp16 on CUDA, bf16 on CPUs that have it; losses in fp32), and a state dict holding everything
+`--resume` needs to continue bit-for-bit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import torch
 from lfhtr.core.network import TrainingObjective
 from lfhtr.errors import LfhtrError
 from lfhtr.train.batching import Batch, collate
+from lfhtr.train.precision import autocast_dtype, to_channels_last
 from lfhtr.train.recognizer import Recognizer
 
 DIVERGED_AFTER = 20
@@ -39,11 +41,17 @@ class Schedule:
         return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def batch_loss(model: torch.nn.Module, batch: Batch, device: torch.device, amp: bool) -> torch.Tensor:
-    """``model`` is a ``TrainingObjective``, or a DDP wrapper of one: its forward pass is the loss."""
-    with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+def batch_loss(
+    model: torch.nn.Module, batch: Batch, device: torch.device, dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    """``model`` is a ``TrainingObjective``, or a DDP wrapper of one: its forward pass is the loss.
+
+    ``dtype`` is the autocast dtype (None: fp32); bf16 runs on channels-last images, as its network does.
+    """
+    images = batch.images.to(device, non_blocking=True)
+    with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
         return model(
-            batch.images.to(device, non_blocking=True),
+            to_channels_last(images) if dtype == torch.bfloat16 else images,
             batch.widths.to(device),
             batch.targets.to(device),
             batch.target_lengths.to(device),
@@ -56,20 +64,22 @@ class Trainer:
         self.net = recognizer.net
         self.objective = TrainingObjective(self.net)
         self.device = device
-        self.amp = amp and device.type == "cuda"
+        self.dtype = autocast_dtype(device, amp)
+        if self.dtype == torch.bfloat16:
+            self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.schedule = schedule
         self.optimizer = torch.optim.AdamW(
             self.net.parameters(), lr=schedule.lr, weight_decay=schedule.weight_decay
         )
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule.factor)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.dtype == torch.float16)
         self.step = 0
         self.nonfinite = 0  # consecutive steps whose loss was NaN or infinite
 
     def train_step(self, batch: Batch, model: torch.nn.Module | None = None) -> float:
         """One update; ``model`` may be a DDP wrapper of ``self.objective``."""
         self.net.train()
-        loss = batch_loss(model or self.objective, batch, self.device, self.amp)
+        loss = batch_loss(model or self.objective, batch, self.device, self.dtype)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)
@@ -122,7 +132,7 @@ def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         batch = collate([images[i] for i in idx], [covered[i] for i in idx], recognizer.charset)
-        total += float(batch_loss(objective, batch, device, amp=False)) * len(idx)
+        total += float(batch_loss(objective, batch, device)) * len(idx)
         count += len(idx)
     net.train(was_training)
     return total / count if count else math.nan  # nothing scorable: no loss, not a perfect one
