@@ -1,10 +1,11 @@
 """Which reduced precision training runs in, and the memory layout that makes it pay on a CPU.
 
 On CUDA, fp16 autocast with a gradient scaler is the standard speed-up. On a CPU with bf16 in hardware
-(AVX512-BF16 or AMX on x86, the BF16 extension on Arm), bf16 autocast roughly doubles a training step
-together with channels-last convolutions, since oneDNN then runs the convolutions and the LSTM in bf16 on
-the vector units; bf16 has fp32's range, so no scaler is needed. Where bf16 is only emulated it is slower
-than fp32, so those CPUs train in fp32. Weights, optimiser state and the CTC loss stay in fp32 everywhere.
+(AVX512-BF16 or AMX on x86, the BF16 extension on Arm), bf16 autocast with channels-last convolutions
+speeds a training step up most (docs/benchmarks.md), since oneDNN then runs the convolutions and the
+LSTM in bf16 on the vector units; bf16 has fp32's range, so no scaler is needed. Where bf16 would only be
+emulated in software there is nothing to gain, so those CPUs train in fp32, bit for bit as without
+``hardware.amp``. Weights, optimiser state and the CTC loss stay in fp32 everywhere.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     try:
         text = cpuinfo.read_text(errors="replace")
     except OSError:
-        return False  # not Linux, or hidden: fp32 is never slower than emulated bf16
+        return False  # not Linux, or hidden: train in fp32, which every CPU runs at full speed
     for line in text.splitlines():
         key, _, value = line.partition(":")
         if key.strip() in ("flags", "Features"):
@@ -40,8 +41,3 @@ def autocast_dtype(device: torch.device, amp: bool) -> torch.dtype | None:
     if device.type == "cpu" and cpu_has_native_bf16():
         return torch.bfloat16
     return None
-
-
-def to_channels_last(images: torch.Tensor) -> torch.Tensor:
-    """NHWC images for a network whose convolution weights are NHWC: oneDNN's fast layout."""
-    return images.contiguous(memory_format=torch.channels_last) if images.dim() == 4 else images

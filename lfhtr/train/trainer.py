@@ -17,7 +17,7 @@ import torch
 from lfhtr.core.network import TrainingObjective
 from lfhtr.errors import LfhtrError
 from lfhtr.train.batching import Batch, collate
-from lfhtr.train.precision import autocast_dtype, to_channels_last
+from lfhtr.train.precision import autocast_dtype
 from lfhtr.train.recognizer import Recognizer
 
 DIVERGED_AFTER = 20
@@ -49,9 +49,11 @@ def batch_loss(
     ``dtype`` is the autocast dtype (None: fp32); bf16 runs on channels-last images, as its network does.
     """
     images = batch.images.to(device, non_blocking=True)
+    if dtype == torch.bfloat16:
+        images = images.contiguous(memory_format=torch.channels_last)
     with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
         return model(
-            to_channels_last(images) if dtype == torch.bfloat16 else images,
+            images,
             batch.widths.to(device),
             batch.targets.to(device),
             batch.target_lengths.to(device),
