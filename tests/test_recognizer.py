@@ -14,7 +14,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from lfhtr.cli import app
-from lfhtr.errors import CheckpointError, DataError, LfhtrError
+from lfhtr.errors import CheckpointError, DataError, LfhtrError, SpecError
 from lfhtr.imaging.folder import load_folder
 from lfhtr.pipeline import build_pipeline
 from lfhtr.session import Session
@@ -151,6 +151,10 @@ def test_the_large_attention_model_is_vgg19_bn_with_bigrus_and_location_aware_at
     checkpoint.save(tmp_path / "large.pt", trainer.state_dict(), recognizer.meta())
     reloaded, _ = Recognizer.load(tmp_path / "large.pt", torch.device("cpu"))
     assert [r.text for r in reloaded.read(images)[0]] == [r.text for r in recognizer.read(images)[0]]
+
+    too_low = make_session(model={"kind": "attention-large"}, height=16)
+    with pytest.raises(SpecError, match="height: 16 px is too low for the vgg19-bn encoder.*32 or more"):
+        Recognizer(too_low.build("model", too_low.spec.model), too_low.charset, 16)
 
 
 def test_interrupted_pretrain_resumes_to_the_same_state(make_session: Callable[..., Session]) -> None:

@@ -1,6 +1,6 @@
 """The CRNN network: a CNN turns the image into column features, a bidirectional RNN reads them both ways.
 
-Two encoders: the compact one (four stages, about 0.4 M weights) that suits a CPU, and VGG-19 with batch
+Two encoders: the compact one (four stages) that suits a CPU, and VGG-19 with batch
 normalisation, the encoder of the attention recognisers this project's method was published with, for
 those who train on a GPU. Both divide the width by four, so a character keeps the same number of frames.
 """
@@ -12,6 +12,7 @@ from torch import nn
 
 from lfhtr.builtin.models import CrnnOptions
 from lfhtr.core.network import RecognitionNet
+from lfhtr.errors import SpecError
 
 VGG19_STAGES = ((64, 2, (2, 2)), (128, 2, (2, 2)), (256, 4, (2, 1)), (512, 4, (2, 1)), (512, 4, (2, 1)))
 """VGG-19's five stages (channels, 3×3 convolutions, pooling); pooled in height only after the second,
@@ -63,6 +64,11 @@ class CrnnNet(RecognitionNet):
         self.cnn, channels, divisor = (
             vgg19_bn_cnn() if options.encoder == "vgg19-bn" else compact_cnn(options.channels)
         )
+        if height < divisor:  # the pools would leave no rows to read
+            raise SpecError(
+                f"height: {height} px is too low for the {options.encoder} encoder, which halves the height "
+                f"{divisor.bit_length() - 1} times; set height to {divisor} or more."
+            )
         folded = channels * max(1, height // divisor)
         self.project = nn.Sequential(nn.Dropout(options.dropout), nn.Linear(folded, 2 * options.hidden))
         recurrent = nn.GRU if options.rnn == "gru" else nn.LSTM
