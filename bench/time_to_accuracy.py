@@ -64,19 +64,12 @@ def run_side(name: str, overrides: list[str], args: argparse.Namespace) -> dict[
     lfhtr("init", str(spec), "--force", *(part for s in settings for part in ("--set", s)))
     logs = folder / "runs" / "session" / "logs"
     side: dict[str, object] = {"settings": overrides}
-    if "pretrain" in args.stages:
-        start = lfhtr("run", "pretrain", str(spec), "--restart", "--quiet")
-        points = [(r["time"], r["real"]["cer"]) for r in records(logs / "pretrain.jsonl") if "real" in r]
-        side["pretrain"] = {
-            "minutes": minutes_to(args.pretrain_milestone, start, points),
-            "total_minutes": (time.time() - start) / 60,
-            "final_real_cer": points[-1][1],
-        }
-    if "adapt" in args.stages:
-        start = lfhtr("run", "adapt", str(spec), "--checkpoint", "en", "--restart", "--quiet")
-        points = [(r["time"], r["monitor"]["cer"]) for r in records(logs / "adapt.jsonl") if "monitor" in r]
-        side["adapt"] = {
-            "minutes": minutes_to(args.adapt_milestone, start, points),
+    for stage in args.stages:
+        extra, metric = (["--checkpoint", "en"], "monitor") if stage == "adapt" else ([], "real")
+        start = lfhtr("run", stage, str(spec), *extra, "--restart", "--quiet")
+        points = [(r["time"], r[metric]["cer"]) for r in records(logs / f"{stage}.jsonl") if metric in r]
+        side[stage] = {
+            "minutes": minutes_to(getattr(args, f"{stage}_milestone"), start, points),
             "total_minutes": (time.time() - start) / 60,
             "final_real_cer": points[-1][1],
         }

@@ -4,8 +4,8 @@ Run: python bench/training_levers.py [--threads 2] [--rounds 6] [--steps 10]
 Variants: fp32 (the reference), channels-last fp32, bf16 autocast, bf16 with channels-last (what
 `hardware.amp` does on a CPU with bf16 in hardware), torch.compile (where a C++ compiler is present), and
 AdamW's fused kernel. Each round times `--steps` steps of every variant in turn on the same pre-rendered
-batch of 32 synthetic words; the figure is the median time per step and its ratio to fp32. bf16 on a CPU
-without it in hardware is emulated: the figure then shows why lfhtr trains such CPUs in fp32.
+batch of 32 synthetic words; the figure is the median time per step and its ratio to fp32. On a CPU
+without bf16 in hardware the bf16 rows show what emulating it would cost (lfhtr trains such CPUs in fp32).
 """
 
 from __future__ import annotations
