@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -164,3 +165,17 @@ def test_a_bad_line_length_or_starting_model_is_a_one_line_error(
     with pytest.raises(LfhtrError, match="no-such-model: no such checkpoint or model file"):
         pretrain.run(session)
     assert not (session.output / "checkpoints" / "pretrain-last.pt").exists()
+
+
+def test_a_curved_line_is_unbent_by_its_baseline() -> None:
+    """A line sloping and bending along its baseline comes out level: its ink in a narrow band of rows."""
+    page = Image.new("L", (420, 260), 255)
+    curve = [(20.0 + 20 * i, 60 + 5 * i + 30 * math.sin(i / 3)) for i in range(20)]
+    ImageDraw.Draw(page).line(curve, fill=0, width=6)
+    box = [(10, 20.0), (410, 20.0), (410, 250.0), (10, 250.0)]
+    as_cut = np.asarray(cut_region(page, box))
+    turned_only = np.asarray(cut_region(page, box, [curve[0], curve[-1]]))
+    unbent = np.asarray(cut_region(page, box, curve))
+    inked_rows = [int((image < 128).any(axis=1).sum()) for image in (as_cut, turned_only, unbent)]
+    assert inked_rows[2] < 15 < inked_rows[1] <= inked_rows[0]
+    assert (unbent < 128).sum() >= 0.9 * (as_cut < 128).sum()  # no ink cut off

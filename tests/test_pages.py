@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xmlschema
 from PIL import Image
 
 from lfhtr.core.settings import LabelledSet
@@ -22,6 +23,7 @@ from lfhtr.session import Session
 from lfhtr.stages import evaluate, pretrain, transcribe
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+SCHEMAS = (Path(__file__).parent / "fixtures" / "schemas").resolve()
 VERSIONS = ["page-2013", "page-2017", "page-2019", "alto-v2", "alto-v3", "alto-v4"]
 WORDS = {"w1": ((18, 18, 142, 72), "Orders"), "w2": ((158, 18, 282, 72), "Fort,")}
 
@@ -190,3 +192,39 @@ def test_evaluate_and_transcribe_read_pages_and_write_them_back(
     with pytest.raises(SpecError, match=r"\.xml: transcribe would overwrite its input; move transcribe"):
         transcribe.run(again)
     assert (out / "page-2019.xml").read_bytes() == written
+
+
+def _official_schema(version: str) -> xmlschema.XMLSchema:
+    """The PAGE or ALTO schema of ``version``, read from the fixtures only (ALTO's XLink import included)."""
+    xlink = {"http://www.w3.org/1999/xlink": str(SCHEMAS / "xlink.xsd")}
+    return xmlschema.XMLSchema(str(SCHEMAS / f"{version}.xsd"), locations=xlink, allow="local")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("unit", "readings"),
+    [
+        ("word", {"w1": ("Orlers", 0.5), "w2": ("Fort.", 0.9), "w3": ("", 0.1)}),
+        ("line", {"l1": ("Orlers Fort.", 0.7)}),
+        ("line", {"l1": ("", 0.2)}),
+    ],
+)
+def test_written_pages_validate_against_the_official_schemas(
+    version: str, unit: str, readings: dict[str, tuple[str, float]], tmp_path: Path
+) -> None:
+    schema = _official_schema(version)
+    source = tmp_path / f"{version}.xml"
+    text = (FIXTURES / f"{version}.xml").read_text("utf-8")  # w3's empty points are the one deliberate fault
+    text = text.replace('points=""', 'points="290,18 300,18 300,72 290,72"')
+    if version.startswith("alto"):  # a hyphen mark ends the line: Strings must stay before it
+        last = '<String ID="w3" CONTENT="x"/>'
+        text = text.replace(last, last + '<HYP CONTENT="-"/>')
+    source.write_text(text, "utf-8")
+    schema.validate(source)
+    doc = read_document(source)
+    fill_readings(doc, readings, unit)  # type: ignore[arg-type]
+    write_document(doc, tmp_path / "out" / source.name)
+    schema.validate(tmp_path / "out" / source.name)
+    after = read_document(tmp_path / "out" / source.name)
+    read_back = after.lines if unit == "line" else after.words
+    assert {r.id: r.text for r in read_back} == {key: text for key, (text, _) in readings.items()}

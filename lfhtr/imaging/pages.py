@@ -14,7 +14,6 @@ without regions of the unit read.
 from __future__ import annotations
 
 import fnmatch
-import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from PIL import Image, ImageDraw
 from lfhtr.atomic import atomic_path
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, ImageSet, prepare_word_image
+from lfhtr.imaging.straighten import straighten
 from lfhtr.log import log
 
 Point = tuple[float, float]
@@ -187,33 +187,17 @@ def _page_image(doc: PageDocument, images: Path) -> Path:
     raise DataError(f"{doc.xml}: its page image {doc.image_name or doc.xml.stem!r} is not in {images}.")
 
 
-MIN_TURN = 0.5
-"""Degrees below which a line is read as it lies: turning costs sharpness and gains nothing."""
-
-
 def cut_region(page: Image.Image, polygon: list[Point], baseline: list[Point] | None = None) -> Image.Image:
-    """The polygon's bounding box from the page, white outside the polygon, turned so that the
-    ``baseline`` (if given) runs level; a curved baseline is only levelled on average."""
-    cut = _cut(page, polygon)
-    angle = _baseline_angle(baseline or [])
-    if abs(angle) < MIN_TURN:
+    """The polygon's bounding box from the page, white outside the polygon, straightened by the
+    ``baseline`` (page coordinates) if given: turned level, and unbent where the baseline curves."""
+    cut, (left, top) = _cut(page, polygon)
+    if not baseline:
         return cut
-    return cut.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+    return straighten(cut, [(x - left, y - top) for x, y in baseline])
 
 
-def _baseline_angle(baseline: list[Point]) -> float:
-    """The least-squares slope of the baseline points, in degrees (positive: falling to the right)."""
-    if len(baseline) < 2:
-        return 0.0
-    mx = sum(x for x, _ in baseline) / len(baseline)
-    my = sum(y for _, y in baseline) / len(baseline)
-    sxx = sum((x - mx) ** 2 for x, _ in baseline)
-    sxy = sum((x - mx) * (y - my) for x, y in baseline)
-    return math.degrees(math.atan2(sxy, sxx)) if sxx > 0 else 0.0
-
-
-def _cut(page: Image.Image, polygon: list[Point]) -> Image.Image:
-    """The polygon's bounding box from the page, white outside the polygon."""
+def _cut(page: Image.Image, polygon: list[Point]) -> tuple[Image.Image, tuple[int, int]]:
+    """The polygon's bounding box from the page, white outside the polygon, and the box's top left."""
     xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
     left, top = max(0, int(min(xs))), max(0, int(min(ys)))
     right, bottom = min(page.width, int(max(xs)) + 1), min(page.height, int(max(ys)) + 1)
@@ -222,7 +206,7 @@ def _cut(page: Image.Image, polygon: list[Point]) -> Image.Image:
     crop = page.crop((left, top, right, bottom))
     mask = Image.new("L", crop.size, 0)
     ImageDraw.Draw(mask).polygon([(x - left, y - top) for x, y in polygon], fill=255)
-    return Image.composite(crop, Image.new("L", crop.size, 255), mask)
+    return Image.composite(crop, Image.new("L", crop.size, 255), mask), (left, top)
 
 
 @dataclass
@@ -345,15 +329,19 @@ def fill_readings(doc: PageDocument, readings: dict[str, tuple[str, float]], uni
 
 def _set_alto_strings(line: Region, text: str, confidence: float, namespace: str) -> None:
     """An ALTO TextLine's Strings (and the spaces between them) replaced by the words of ``text``; the
-    line's other children (shape, hyphen marks) stay."""
+    line's other children (shape, hyphen mark) stay where the schema puts them, around the Strings. A line
+    read as nothing keeps one empty String: the schema wants at least one."""
     for node in list(line.element):
         if _local(node.tag) in ("String", "SP"):
             line.element.remove(node)
-    for index, word in enumerate(text.split()):
+    position = next((i for i, c in enumerate(line.element) if _local(c.tag) == "HYP"), len(line.element))
+    words: list[ET.Element] = []
+    for index, word in enumerate(text.split() or [""]):
         if index:
-            ET.SubElement(line.element, f"{namespace}SP")
+            words.append(ET.Element(f"{namespace}SP"))
         attributes = {"ID": f"{line.id}_{index}", "CONTENT": word, "WC": f"{confidence:.4f}"}
-        ET.SubElement(line.element, f"{namespace}String", attributes)
+        words.append(ET.Element(f"{namespace}String", attributes))
+    line.element[position:position] = words
 
 
 def write_document(doc: PageDocument, path: Path) -> None:
