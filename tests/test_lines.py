@@ -51,6 +51,23 @@ def test_a_line_session_draws_lines_of_the_corpus_the_same_for_a_seed(
     )
 
 
+def test_synthetic_lines_show_their_neighbours_and_words_do_not(make_session: Callable[..., Session]) -> None:
+    """With ``line_neighbours`` the lines above and below reach into a line's box, as on a page; a word
+    is drawn the same bytes whatever it is set to."""
+
+    def edge_ink(neighbours: float, text: str) -> tuple[float, list[np.ndarray]]:
+        renderer = build_pipeline(make_session(renderer={"line_neighbours": neighbours})).renderer
+        images = [renderer.render(text, random.Random(seed)) for seed in range(12)]
+        edges = [np.concatenate([image[:4], image[-4:]]) for image in images]
+        return float(np.mean([(edge < 128).mean() for edge in edges])), images
+
+    line = "Orders from the Fort"
+    alone, _ = edge_ink(0.0, line)
+    crowded, _ = edge_ink(1.0, line)
+    assert crowded > 2 * alone
+    assert all(np.array_equal(a, b) for a, b in zip(edge_ink(0.0, "Orders")[1], edge_ink(1.0, "Orders")[1]))
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_line_regions_are_cut_with_their_texts(version: str, pages: Path) -> None:  # noqa: F811
     lines = load_page_regions(pages, pages, 32, [f"{version}-gt.xml"], unit="line")

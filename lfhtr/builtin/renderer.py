@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from PIL import Image, ImageFont
+from PIL import Image, ImageChops, ImageFont
 from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from lfhtr.builtin.fonts import Font, default_font_dir, load_fonts
@@ -27,6 +27,10 @@ from lfhtr.log import log
 
 Range = tuple[float, float]
 Grey = Annotated[int, Field(ge=0, le=255)]
+
+NEIGHBOUR_PITCH = (0.75, 1.1)
+"""Distance from a line's ink top to its neighbour's, in ink heights: close enough that ascenders and
+descenders reach into each other's boxes, as on handwritten pages."""
 
 SAVE_EVERY = 1000
 """Renders between checks whether the fonts' pair verdicts have grown enough to be saved."""
@@ -71,6 +75,13 @@ class FontRendererOptions(PluginOptions):
     )
     line_drift: float = Field(
         0.04, ge=0, le=0.5, description="Lines: how far each word's baseline may move from the last's, in em."
+    )
+    line_neighbours: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Lines: chance each of the lines above and below shows inside the line's box, as in a "
+        "page's line crops.",
     )
 
     @model_validator(mode="after")
@@ -167,7 +178,7 @@ class FontRenderer(Renderer[FontRendererOptions]):
         words = [self._set_word(atlas, word, stroke, spacing, rng) for word in text.split(" ")]
         mask = Image.fromarray(words[0][0] if len(words) == 1 else self._set_line(words, rng))
         shear = rng.uniform(*o.shear)
-        return self._finish(_slant(mask, shear) if abs(shear) > 0.02 else mask, rng)
+        return self._finish(_slant(mask, shear) if abs(shear) > 0.02 else mask, rng, len(words) > 1)
 
     def _set_word(
         self, atlas: GlyphAtlas, word: str, stroke: int, spacing: float | None, rng: random.Random
@@ -193,8 +204,9 @@ class FontRenderer(Renderer[FontRendererOptions]):
             x += bitmap.shape[1]
         return place(parts)[0]
 
-    def _finish(self, mask: Image.Image, rng: random.Random) -> np.ndarray:
-        """Tight crop, random margins, height normalisation, then ink/paper levels."""
+    def _finish(self, mask: Image.Image, rng: random.Random, line: bool = False) -> np.ndarray:
+        """Tight crop, random margins (a line's neighbours showing in them), height normalisation,
+        then ink/paper levels."""
         o = self.options
         box = mask.getbbox()
         if box is None:
@@ -202,7 +214,8 @@ class FontRenderer(Renderer[FontRendererOptions]):
         left, top, right, bottom = box
         ink_h = bottom - top
         m = [rng.uniform(*o.margin) * ink_h for _ in range(4)]
-        crop = mask.crop((int(left - m[0]), int(top - m[1]), int(right + m[2]) + 1, int(bottom + m[3]) + 1))
+        box = (int(left - m[0]), int(top - m[1]), int(right + m[2]) + 1, int(bottom + m[3]) + 1)
+        crop = self._with_neighbours(mask, box, ink_h, rng) if line else mask.crop(box)
         scale = self.height / crop.height
         width = max(1, round(crop.width * scale * rng.uniform(*o.stretch)))
         small = crop.resize((width, self.height), Image.Resampling.BILINEAR)
@@ -210,6 +223,22 @@ class FontRenderer(Renderer[FontRendererOptions]):
         paper = rng.uniform(max(o.paper[0], ink + 60), max(o.paper[1], ink + 60))
         levels = np.clip(paper - np.arange(256, dtype=np.float32) * ((paper - ink) / 255.0), 0, 255)
         return levels.astype(np.uint8).take(np.asarray(small))
+
+
+    def _with_neighbours(
+        self, mask: Image.Image, box: tuple[int, int, int, int], ink_h: int, rng: random.Random
+    ) -> Image.Image:
+        """``box`` of the line's ``mask`` with, each at chance ``line_neighbours``, the line above and the
+        line below a line pitch away: the same ink moved sideways, so the same hand with other letters
+        facing this line's. A line box cut from a page catches their descenders and ascenders."""
+        left, top, right, bottom = box
+        crop = mask.crop(box)
+        for direction in (-1, 1):
+            if rng.random() < self.options.line_neighbours:
+                dy = direction * round(rng.uniform(*NEIGHBOUR_PITCH) * ink_h)
+                dx = round(rng.uniform(-0.3, 0.3) * (right - left))
+                crop = ImageChops.lighter(crop, mask.crop((left + dx, top + dy, right + dx, bottom + dy)))
+        return crop
 
 
 def _slant(mask: Image.Image, shear: float) -> Image.Image:
