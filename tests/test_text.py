@@ -149,3 +149,20 @@ def test_extra_words_are_mixed_into_draws_and_lexicon_at_their_share(tmp_path: P
     missing = FrequencySampler(FrequencySampler.Options(**options, extra_words=["none.txt"]))
     with pytest.raises(DataError, match=r"none\.txt: cannot read word list .*corpus\.extra_words"):
         missing.prepare(_context(tmp_path))
+
+
+def test_words_keep_the_case_and_marks_of_a_corpus_that_has_them(tmp_path: Path) -> None:
+    """Capitals and marks are put back only where the words came folded to bare lowercase."""
+    (tmp_path / "text.txt").write_text("Letters, Orders and Instructions. October 1755\n")
+    (tmp_path / "folded.txt").write_text("letters orders and instructions\n")
+    always = dict(numbers=0.0, capitalize=1.0, upper=0.0, punctuation=1.0)
+
+    def draws(corpus: str) -> set[str]:
+        sampler = FrequencySampler(FrequencySampler.Options(corpora=[corpus], **always))
+        sampler.prepare(_context(tmp_path))
+        return {sampler.sample(random.Random(i)) for i in range(200)}
+
+    assert draws("text.txt") == {"Letters,", "Orders", "and", "Instructions.", "October", "1755"}
+    folded = draws("folded.txt")
+    assert {word.rstrip(".,;:") for word in folded} == {"Letters", "Orders", "And", "Instructions"}
+    assert all(word[-1] in ".,;:" for word in folded)

@@ -224,7 +224,6 @@ class FontRenderer(Renderer[FontRendererOptions]):
         levels = np.clip(paper - np.arange(256, dtype=np.float32) * ((paper - ink) / 255.0), 0, 255)
         return levels.astype(np.uint8).take(np.asarray(small))
 
-
     def _with_neighbours(
         self, mask: Image.Image, box: tuple[int, int, int, int], ink_h: int, rng: random.Random
     ) -> Image.Image:

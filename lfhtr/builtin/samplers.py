@@ -29,9 +29,23 @@ from lfhtr.text.ngram import CharNgram
 
 
 class SamplerOptions(PluginOptions):
-    capitalize: float = Field(0.2, ge=0, le=1, description="Probability of an initial capital.")
-    upper: float = Field(0.02, ge=0, le=1, description="Probability of an all-capitals word.")
-    punctuation: float = Field(0.1, ge=0, le=1, description="Probability of a trailing mark (,.;:).")
+    capitalize: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Probability of an initial capital, for words from lowercase lists (wordfreq's); words "
+        "from text that has capitals keep the case they are written in.",
+    )
+    upper: float = Field(
+        0.02, ge=0, le=1, description="Probability of an all-capitals word (lowercase lists only, as above)."
+    )
+    punctuation: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Probability of a trailing mark (,.;:), for words from lists without marks; corpus "
+        "text keeps the marks attached to its words.",
+    )
     numbers: float = Field(0.02, ge=0, le=1, description="Probability of a number instead of a word.")
     max_length: int = Field(16, ge=1, description="Longest word drawn, in characters.")
     compounds: float = Field(
@@ -91,14 +105,15 @@ class StyledSampler(TextSampler[SamplerOptions]):
     def draw_word(self, rng: random.Random) -> str:
         return self.words.sample(rng)
 
-    def _draw(self, rng: random.Random) -> str:
+    def _draw(self, rng: random.Random) -> tuple[str, WeightedWords]:
+        """A word and the words it was drawn from."""
         if self._extra is not None and rng.random() < self.options.extra_share:
-            return self._extra.sample(rng)
-        return self.draw_word(rng)
+            return self._extra.sample(rng), self._extra
+        return self.draw_word(rng), self.words
 
     def _compound(self, word: str, rng: random.Random) -> str:
         """``word`` joined to a second draw, as compounding languages write: closed or hyphenated."""
-        second = self._draw(rng)
+        second, _source = self._draw(rng)
         if not (word.isalpha() and second.isalpha()):
             return word
         if rng.random() < self.options.hyphenate:
@@ -106,20 +121,24 @@ class StyledSampler(TextSampler[SamplerOptions]):
         return word + second.lower()
 
     def sample(self, rng: random.Random) -> str:
+        """A word as written: case and marks from the corpus where its text has them, else drawn at the
+        ``capitalize``, ``upper`` and ``punctuation`` rates."""
         o = self.options
         for _ in range(100):
+            marked = False
             if rng.random() < o.numbers:
                 word = str(rng.choice([rng.randint(0, 99), rng.randint(100, 2100), rng.randint(1, 31)]))
             else:
-                word = self._draw(rng)
+                word, source = self._draw(rng)
+                marked = source.marked
                 if o.compounds and rng.random() < o.compounds:
                     word = self._compound(word, rng)
-                r = rng.random()
-                if r < o.upper:
+                r = rng.random()  # drawn either way, so each source's stream stays as it was
+                if not source.cased and r < o.upper:
                     word = word.upper()
-                elif r < o.upper + o.capitalize:
+                elif not source.cased and r < o.upper + o.capitalize:
                     word = _capitalised(word)
-            if rng.random() < o.punctuation:
+            if rng.random() < o.punctuation and not marked:
                 word += rng.choice(".,,,;:")
             if self._charset.covers(word) and len(word) <= o.max_length:
                 return word

@@ -58,12 +58,23 @@ def load_counts(path: Path) -> Counter[str] | None:
         return None
 
 
+MARKS = ".,;:"
+"""Marks a word carries when running text is cut into words ("Letters," "Fort.")."""
+
+
 class WeightedWords:
-    """Draws words in proportion to weight (``alpha`` < 1 flattens Zipf so rare words get seen)."""
+    """Draws words in proportion to weight (``alpha`` < 1 flattens Zipf so rare words get seen).
+
+    ``cased`` and ``marked`` say whether the words are written as text writes them, with capitals and
+    attached marks (a corpus, a list of names), or folded to bare lowercase (wordfreq's lists): only
+    folded words need capitals and marks put back.
+    """
 
     def __init__(self, counts: Counter[str], alpha: float = 1.0) -> None:
         ranked = counts.most_common()
         self.words = [w for w, _ in ranked]
+        self.cased = any(w != w.lower() for w in self.words)
+        self.marked = any(w[-1] in MARKS for w in self.words if w)
         weights = [c**alpha for _, c in ranked]
         self._cumulative = list(itertools.accumulate(weights))
         total = self._cumulative[-1]
