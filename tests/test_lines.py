@@ -184,6 +184,17 @@ def test_a_bad_line_length_or_starting_model_is_a_one_line_error(
     assert not (session.output / "checkpoints" / "pretrain-last.pt").exists()
 
 
+def test_a_turned_line_keeps_only_its_own_band() -> None:
+    """A slanted line whose polygon hugs it (as kraken draws them) comes out as tall as the band, not as
+    tall as the turned bounding box, so the writing keeps its size at the model's height."""
+    page = Image.new("L", (600, 300), 255)
+    ImageDraw.Draw(page).line([(30, 70), (570, 146)], fill=0, width=12)
+    band = [(20.0, 40.0), (580.0, 120.0), (580.0, 160.0), (20.0, 80.0)]  # 40 px thick along the line
+    straightened = cut_region(page, band, [(20, 80), (580, 160)])
+    assert straightened.height < 50 and straightened.width > 540
+    assert int((np.asarray(straightened) < 128).any(axis=1).sum()) < 20
+
+
 def test_a_curved_line_is_unbent_by_its_baseline() -> None:
     """A line sloping and bending along its baseline comes out level: its ink in a narrow band of rows."""
     page = Image.new("L", (420, 260), 255)

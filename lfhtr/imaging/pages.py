@@ -193,7 +193,9 @@ def cut_region(page: Image.Image, polygon: list[Point], baseline: list[Point] | 
     cut, (left, top) = _cut(page, polygon)
     if not baseline:
         return cut
-    return straighten(cut, [(x - left, y - top) for x, y in baseline])
+    return straighten(
+        cut, [(x - left, y - top) for x, y in baseline], [(x - left, y - top) for x, y in polygon]
+    )
 
 
 def _cut(page: Image.Image, polygon: list[Point]) -> tuple[Image.Image, tuple[int, int]]:

@@ -22,13 +22,23 @@ MIN_BEND = 2
 """Pixels a column must move for a bent baseline to be unbent."""
 
 
-def straighten(line: Image.Image, baseline: list[Point]) -> Image.Image:
-    """``line`` (white paper, dark ink) with ``baseline`` (in its coordinates) made level."""
+def straighten(line: Image.Image, baseline: list[Point], outline: list[Point]) -> Image.Image:
+    """``line`` (white paper, dark ink) with ``baseline`` made level; both it and the line's ``outline``
+    polygon are in the image's coordinates.
+
+    A turned image is cut back to its turned outline: the corners that turning adds are as tall as the
+    line is long times the slope, and would shrink the writing when the line is scaled to the model's
+    height.
+    """
     angle = baseline_angle(baseline)
     if abs(angle) >= MIN_TURN:
         turned = line.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+        xs, ys = zip(*(_turned(point, angle, line.size, turned.size) for point in outline))
+        left, top = max(0, math.floor(min(xs))), max(0, math.floor(min(ys)))
+        right, bottom = min(turned.width, math.ceil(max(xs))), min(turned.height, math.ceil(max(ys)))
         baseline = [_turned(point, angle, line.size, turned.size) for point in baseline]
-        line = turned
+        baseline = [(x - left, y - top) for x, y in baseline]
+        line = turned.crop((left, top, right, bottom))
     return _unbent(line, baseline)
 
 
