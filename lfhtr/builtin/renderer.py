@@ -20,7 +20,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 from lfhtr.builtin.fonts import Font, default_font_dir, load_fonts
 from lfhtr.builtin.glyphs import GlyphAtlas, Placed, place
 from lfhtr.builtin.verdicts import VerdictStore
-from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer
+from lfhtr.core.interfaces import BuildContext, PluginOptions, Renderer, Share
 from lfhtr.errors import DataError
 from lfhtr.jsoncache import cache_dir
 from lfhtr.log import log
@@ -57,7 +57,7 @@ class FontRendererOptions(PluginOptions):
     )
     render_scale: float = Field(1.5, ge=1, le=4, description="Supersampling factor before downscaling.")
     letter_spacing: Range = Field((-0.04, 0.12), description="Extra space between letters, in em.")
-    spacing_probability: float = Field(0.3, ge=0, le=1, description="Share of words drawn letter by letter.")
+    spacing_probability: Share = Field(0.3, description="Share of words drawn letter by letter.")
     baseline_jitter: float = Field(0.04, ge=0, le=0.3, description="Per-letter baseline wobble, in em.")
     shear: Range = Field((-0.4, 0.3), description="Horizontal shear (slant) factor range.")
     stroke_width: tuple[Annotated[int, Field(ge=0, le=8)], Annotated[int, Field(ge=0, le=8)]] = Field(
@@ -76,10 +76,8 @@ class FontRendererOptions(PluginOptions):
     line_drift: float = Field(
         0.04, ge=0, le=0.5, description="Lines: how far each word's baseline may move from the last's, in em."
     )
-    line_neighbours: float = Field(
+    line_neighbours: Share = Field(
         0.5,
-        ge=0,
-        le=1,
         description="Lines: chance each of the lines above and below shows inside the line's box, as in a "
         "page's line crops.",
     )

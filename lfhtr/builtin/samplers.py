@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from lfhtr.core.interfaces import BuildContext, PluginOptions, TextSampler
+from lfhtr.core.interfaces import BuildContext, PluginOptions, Share, TextSampler
 from lfhtr.errors import DataError
 from lfhtr.text.corpus import (
     WeightedWords,
@@ -29,38 +29,34 @@ from lfhtr.text.ngram import CharNgram
 
 
 class SamplerOptions(PluginOptions):
-    capitalize: float = Field(
+    capitalize: Share = Field(
         0.2,
-        ge=0,
-        le=1,
         description="Probability of an initial capital, for words from lowercase lists (wordfreq's); words "
         "from text that has capitals keep the case they are written in.",
     )
-    upper: float = Field(
-        0.02, ge=0, le=1, description="Probability of an all-capitals word (lowercase lists only, as above)."
+    upper: Share = Field(
+        0.02, description="Probability of an all-capitals word (lowercase lists only, as above)."
     )
-    punctuation: float = Field(
+    punctuation: Share = Field(
         0.1,
-        ge=0,
-        le=1,
         description="Probability of a trailing mark (,.;:), for words from lists without marks; corpus "
         "text keeps the marks attached to its words.",
     )
-    numbers: float = Field(0.02, ge=0, le=1, description="Probability of a number instead of a word.")
+    numbers: Share = Field(0.02, description="Probability of a number instead of a word.")
     max_length: int = Field(16, ge=1, description="Longest word drawn, in characters.")
-    compounds: float = Field(
-        0.0, ge=0, le=1, description="Probability of joining two words into a compound (German: 0.15)."
+    compounds: Share = Field(
+        0.0, description="Probability of joining two words into a compound (German: 0.15)."
     )
-    hyphenate: float = Field(
-        0.0, ge=0, le=1, description="Share of compounds written Capitalised-Hyphenated (German: 0.3)."
+    hyphenate: Share = Field(
+        0.0, description="Share of compounds written Capitalised-Hyphenated (German: 0.3)."
     )
     extra_words: list[str] = Field(
         default_factory=list,
         description="Your own word lists (one word per line: place names, a register's vocabulary), "
         "mixed into the draws and the lexicon.",
     )
-    extra_share: float = Field(
-        0.2, ge=0, le=1, description="Share of draws (and of the lexicon's mass) from extra_words."
+    extra_share: Share = Field(
+        0.2, description="Share of draws (and of the lexicon's mass) from extra_words."
     )
 
 
@@ -215,7 +211,7 @@ class NgramSampler(StyledSampler):
 
     class Options(CorpusOptions):
         order: int = Field(4, ge=1, le=8, description="n of the character n-gram.")
-        real_words: float = Field(0.5, ge=0, le=1, description="Share of draws that are real corpus words.")
+        real_words: Share = Field(0.5, description="Share of draws that are real corpus words.")
         min_count: int = Field(2, ge=1, description="Back off from contexts seen fewer times than this.")
 
     options: Options

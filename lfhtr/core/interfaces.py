@@ -37,6 +37,9 @@ class PluginOptions(BaseModel):
 
 OptionsT = TypeVar("OptionsT", bound=PluginOptions)
 
+Share = Annotated[float, Field(ge=0, le=1)]
+"""A probability or a share of something, 0 to 1: the type of every such option."""
+
 
 class Plugin(Generic[OptionsT]):
     """Common shape: ``cls(options)``; the class attribute names the options model.
