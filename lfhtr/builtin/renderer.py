@@ -202,7 +202,7 @@ class FontRenderer(Renderer[FontRendererOptions]):
             x += bitmap.shape[1]
         return place(parts)[0]
 
-    def _finish(self, mask: Image.Image, rng: random.Random, line: bool = False) -> np.ndarray:
+    def _finish(self, mask: Image.Image, rng: random.Random, line: bool) -> np.ndarray:
         """Tight crop, random margins (a line's neighbours showing in them), height normalisation,
         then ink/paper levels."""
         o = self.options

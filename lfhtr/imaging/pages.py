@@ -25,11 +25,8 @@ from PIL import Image, ImageDraw
 from lfhtr.atomic import atomic_path
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, ImageSet, prepare_word_image
-from lfhtr.imaging.straighten import straighten
+from lfhtr.imaging.straighten import Point, straighten
 from lfhtr.log import log
-
-Point = tuple[float, float]
-
 
 Unit = Literal["word", "line"]
 

@@ -30,7 +30,7 @@ def straighten(line: Image.Image, baseline: list[Point], outline: list[Point]) -
     line is long times the slope, and would shrink the writing when the line is scaled to the model's
     height.
     """
-    angle = baseline_angle(baseline)
+    angle = _baseline_angle(baseline)
     if abs(angle) >= MIN_TURN:
         turned = line.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
         xs, ys = zip(*(_turned(point, angle, line.size, turned.size) for point in outline))
@@ -42,7 +42,7 @@ def straighten(line: Image.Image, baseline: list[Point], outline: list[Point]) -
     return _unbent(line, baseline)
 
 
-def baseline_angle(baseline: list[Point]) -> float:
+def _baseline_angle(baseline: list[Point]) -> float:
     """The least-squares slope of the baseline points, in degrees (positive: falling to the right)."""
     if len(baseline) < 2:
         return 0.0
