@@ -6,7 +6,11 @@ they are, they would shift every later column or split a row in two.
 
 from __future__ import annotations
 
+import re
+
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_ESCAPED = re.compile(r"\\(.)")
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 
 
 def field(value: object) -> str:
@@ -15,3 +19,8 @@ def field(value: object) -> str:
 
 def row(*values: object) -> str:
     return "\t".join(field(v) for v in values) + "\n"
+
+
+def parse_row(line: str) -> list[str]:
+    """The values ``row`` wrote into ``line`` (its line break already removed)."""
+    return [_ESCAPED.sub(lambda m: _UNESCAPES.get(m[1], m[0]), value) for value in line.split("\t")]

@@ -27,6 +27,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from lfhtr import tsv
+
 TOLERANCE = 0.005
 
 KRAKEN_LINES = """
@@ -36,8 +38,9 @@ print(json.dumps({p: {k: l.text for k, l in XMLPage(p).lines.items()} for p in s
 """
 
 
-def rows(tsv: Path) -> list[list[str]]:
-    return [line.rstrip("\n").split("\t") for line in tsv.read_text("utf-8").splitlines()[1:]]
+def rows(table: Path) -> list[list[str]]:
+    """The rows below the header of a TSV that lfhtr wrote, its escapes undone."""
+    return [tsv.parse_row(line) for line in table.read_text("utf-8").split("\n")[1:] if line]
 
 
 def lfhtr_errors(results: Path) -> tuple[Counter[str], Counter[str]]:

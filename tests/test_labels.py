@@ -103,6 +103,7 @@ def test_labels_the_charset_cannot_read_are_flagged(caplog: pytest.LogCaptureFix
 def test_tabs_and_line_breaks_in_names_and_texts_stay_inside_their_field() -> None:
     line = tsv.row("odd\tname\n.png", "a\\b", 0.5)
     assert line == "odd\\tname\\n.png\ta\\\\b\t0.5\n" and line.count("\t") == 2
+    assert tsv.parse_row(line[:-1]) == ["odd\tname\n.png", "a\\b", "0.5"]
 
 
 def test_transcribe_keys_nested_images_by_relative_path(

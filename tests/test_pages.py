@@ -7,6 +7,7 @@ import random
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -194,6 +195,7 @@ def test_evaluate_and_transcribe_read_pages_and_write_them_back(
     assert (out / "page-2019.xml").read_bytes() == written
 
 
+@cache
 def _official_schema(version: str) -> xmlschema.XMLSchema:
     """The PAGE or ALTO schema of ``version``, read from the fixtures only (ALTO's XLink import included)."""
     xlink = {"http://www.w3.org/1999/xlink": str(SCHEMAS / "xlink.xsd")}
