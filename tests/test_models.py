@@ -142,7 +142,7 @@ def test_the_shipped_english_model_reads_real_handwriting_out_of_the_box() -> No
     names = sorted(name for name in labels if name.startswith("276-"))[:40]
     readings = lfhtr.Reader.load("en").read([GW / name for name in names])
     right = sum(reading.text == labels[name] for reading, name in zip(readings, names))
-    assert right >= 10  # 14 of these 40 words exactly, with the corpus lexicon; an untrained model reads 0
+    assert right >= 10  # 17 of these 40 words exactly, with the corpus lexicon; an untrained model reads 0
 
 
 DHSD = Path(__file__).parents[2] / "shared" / "data" / "dhsd-dev"

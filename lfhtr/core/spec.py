@@ -38,7 +38,7 @@ class SynthSettings(Strict):
 
 
 class PretrainSettings(Strict):
-    steps: int = Field(5500, ge=1, description="Optimiser steps on on-the-fly synthetic batches.")
+    steps: int = Field(15000, ge=1, description="Optimiser steps on on-the-fly synthetic batches.")
     batch_size: int = Field(32, ge=1)
     lr: float = Field(1e-3, gt=0, description="Peak AdamW learning rate (one-cycle schedule).")
     weight_decay: float = Field(1e-4, ge=0)
