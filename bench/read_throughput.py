@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from lfhtr.imaging.folder import load_folder
-from lfhtr.train.reader import Reader
+from lfhtr.reading.reader import Reader
 
 
 def main() -> None:

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import torch
 
+from lfhtr.api import Session
 from lfhtr.core import spec as specs
 from lfhtr.jsoncache import cache_dir
+from lfhtr.loops.feed import CHUNK
 from lfhtr.pipeline import SynthPipeline, build_pipeline
-from lfhtr.session import Session
-from lfhtr.train.feed import CHUNK
 
 DRAWN_AT_ONCE = CHUNK * specs.PretrainSettings().batch_size
 

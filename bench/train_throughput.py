@@ -20,10 +20,10 @@ from pathlib import Path
 
 import torch
 
+from lfhtr.api import Session
 from lfhtr.core import spec as specs
+from lfhtr.loops.feed import SyntheticChunks
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
-from lfhtr.train.feed import SyntheticChunks
 from lfhtr.train.precision import autocast_dtype
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.trainer import Schedule, Trainer

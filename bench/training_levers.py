@@ -22,10 +22,10 @@ from pathlib import Path
 
 import torch
 
+from lfhtr.api import Session
 from lfhtr.core import spec as specs
 from lfhtr.core.network import TrainingObjective
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.train.batching import collate
 from lfhtr.train.precision import cpu_has_native_bf16
 from lfhtr.train.recognizer import Recognizer

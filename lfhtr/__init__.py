@@ -8,33 +8,30 @@ self-training. The CLI (`lfhtr`) is the main entry; from Python:
     Session.load(Path("work/session.json")).adapt()
 
 Only ``Reader`` and ``Session`` (and the plugin API in ``lfhtr.core``) are public; they are imported on
-first use, so `import lfhtr` and the CLI's start stay quick.
+first use, so `import lfhtr` and the CLI's start stay quick. This module is the top of the package order
+(docs/architecture.md): nothing inside lfhtr imports it.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from lfhtr.session import Session
-    from lfhtr.train.reader import Reader
+from lfhtr.version import __version__
 
-try:
-    __version__ = version("lfhtr")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+if TYPE_CHECKING:
+    from lfhtr.api import Session
+    from lfhtr.reading.reader import Reader
 
 __all__ = ["Reader", "Session", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "Reader":
-        from lfhtr.train.reader import Reader
+        from lfhtr.reading.reader import Reader
 
         return Reader
     if name == "Session":
-        from lfhtr.session import Session
+        from lfhtr.api import Session
 
         return Session
     raise AttributeError(f"module 'lfhtr' has no attribute {name!r}")

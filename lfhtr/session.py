@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
@@ -16,8 +13,6 @@ from lfhtr.core import spec as specs
 from lfhtr.core.interfaces import BuildContext
 from lfhtr.errors import LfhtrError, SpecError
 from lfhtr.text.charset import Charset
-
-T = TypeVar("T")
 
 
 def _in_language(language: str) -> list[str]:
@@ -51,7 +46,10 @@ def _adapting(start: str) -> list[str]:
 
 
 class Session:
-    """A validated spec and where its files live; its methods run the stages."""
+    """A validated spec and where its files live: what every stage reads, and plugin construction from it.
+
+    Data only; ``lfhtr.api.Session`` adds the methods that run the stages.
+    """
 
     def __init__(self, spec: specs.SessionSpec, base_dir: Path, source: str = "spec") -> None:
         self.spec = spec
@@ -114,6 +112,10 @@ class Session:
     def output(self) -> Path:
         return self.resolve(self.spec.output)
 
+    def checkpoint_path(self, name: str) -> Path:
+        """Where the session's checkpoint ``name`` (e.g. ``pretrain-best``) lives."""
+        return self.output / "checkpoints" / f"{name}.pt"
+
     @property
     def cache_dir(self) -> Path:
         return self.output / "cache"
@@ -135,41 +137,6 @@ class Session:
                 origin = plugins.info(family, component.kind).origin
                 found[where] = f"{component.kind} ({origin})"
         return found
-
-    # The stages, callable from Python as from the CLI: each holds the run folder's lock while it runs
-    # (under torchrun, rank 0 holds it for every rank).
-
-    def synth(self, workers: int | None = None) -> Path:
-        from lfhtr.stages import synth
-
-        return self._in_run_folder("synth", lambda: synth.run(self, workers))
-
-    def pretrain(self, resume: bool = False, restart: bool = False) -> Path:
-        from lfhtr.stages import pretrain
-
-        return self._in_run_folder("pretrain", lambda: pretrain.run(self, resume, restart))
-
-    def adapt(self, resume: bool = False, restart: bool = False, checkpoint: str | None = None) -> Path:
-        from lfhtr.stages import adapt
-
-        return self._in_run_folder("adapt", lambda: adapt.run(self, resume, restart, checkpoint))
-
-    def evaluate(self, checkpoint: str | None = None) -> dict[str, float]:
-        from lfhtr.stages import evaluate
-
-        return self._in_run_folder("evaluate", lambda: evaluate.run(self, checkpoint))
-
-    def transcribe(self, images: str | None = None, checkpoint: str | None = None) -> Path:
-        from lfhtr.stages import transcribe
-
-        return self._in_run_folder("transcribe", lambda: transcribe.run(self, images, checkpoint))
-
-    def _in_run_folder(self, stage: str, work: Callable[[], T]) -> T:
-        from lfhtr.runlock import locked
-
-        first_rank = os.environ.get("RANK", "0") == "0"
-        with locked(self.output, stage) if first_rank else contextlib.nullcontext():
-            return work()
 
     def spec_hash(self, fields: tuple[str, ...] | None = None) -> str:
         """A short hash of the spec, or of only the top-level ``fields`` that decide some output."""

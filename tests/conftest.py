@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import torch
 
+from lfhtr.api import Session
 from lfhtr.builtin.fonts import FONT_SUFFIXES, default_font_dir
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
-from lfhtr.session import Session
 from lfhtr.train.batching import Batch
 from lfhtr.train.trainer import Trainer
 

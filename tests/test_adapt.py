@@ -14,13 +14,14 @@ import pytest
 import torch
 from PIL import Image
 
+from lfhtr.api import Session
+from lfhtr.core import pseudolabels
 from lfhtr.core.interfaces import Reading
 from lfhtr.errors import LfhtrError
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.stages import adapt, pretrain
 from lfhtr.text.charset import Charset
-from lfhtr.train import checkpoint, pseudolabels
+from lfhtr.train import checkpoint
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.trainer import Trainer
 from lfhtr.train.widthscale import SCALES, choose_width_scale

@@ -11,8 +11,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from lfhtr import __version__
+from lfhtr.api import Session
 from lfhtr.cli import app
-from lfhtr.session import Session
 from lfhtr.stages import pretrain
 
 runner = CliRunner()

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from PIL import Image
 
+from lfhtr.api import Session
+from lfhtr.loops.feed import SyntheticChunks
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.train import checkpoint, runlog
-from lfhtr.train.feed import SyntheticChunks
 
 
 def _torchrun(session: Session, *args: str) -> subprocess.CompletedProcess[str]:

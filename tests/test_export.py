@@ -11,9 +11,9 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from lfhtr.api import Session
 from lfhtr.cli import app
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.stages import export, pretrain
 from lfhtr.train.batching import collate
 from lfhtr.train.recognizer import Recognizer

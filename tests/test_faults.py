@@ -22,11 +22,11 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
+from lfhtr.api import Session
 from lfhtr.cli import app
 from lfhtr.core import spec as specs
 from lfhtr.errors import DataError, LfhtrError
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.stages import adapt, pretrain, synth
 from lfhtr.train import checkpoint
 from lfhtr.train.trainer import Trainer

@@ -111,7 +111,7 @@ def test_caches_of_the_wrong_shape_are_ignored_not_fatal(
 
 
 def test_the_font_preview_names_each_font_under_its_word(spec_file: Path, tmp_path: Path) -> None:
-    from lfhtr.builtin.fontreport import CELL, preview
+    from lfhtr.cli.fonts import CELL, preview
 
     count = preview(spec_file, "and", tmp_path / "fonts.png")
     sheet = np.asarray(Image.open(tmp_path / "fonts.png"))
@@ -122,7 +122,7 @@ def test_the_font_preview_names_each_font_under_its_word(spec_file: Path, tmp_pa
 def test_the_font_report_counts_the_usable_fonts_drawing_each_character(
     spec_file: Path, tmp_path: Path, font_files: list[str]
 ) -> None:
-    from lfhtr.builtin.fontreport import coverage_tables
+    from lfhtr.cli.fonts import coverage_tables
 
     (tmp_path / "fonts").mkdir()
     partial = _subset_without_digits(font_files[0], tmp_path / "fonts" / "partial.ttf")

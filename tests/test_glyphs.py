@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from lfhtr.api import Session
 from lfhtr.builtin import glyphs, renderer, verdicts
 from lfhtr.builtin.fonts import load_fonts
 from lfhtr.builtin.glyphs import GlyphAtlas, _draw, _overlap
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.text.charset import DEFAULT_CHARSET
 from tests.conftest import WORDS
 from tests.test_synth import ALL_AUGMENTERS

@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 
 from lfhtr import tsv
+from lfhtr.api import Session
 from lfhtr.core.settings import LabelledSet
+from lfhtr.datasets.labels import LabelledImages, load_labelled, warn_unreadable
 from lfhtr.errors import DataError
-from lfhtr.imaging.labels import LabelledImages, load_labelled, warn_unreadable
-from lfhtr.session import Session
 from lfhtr.stages import pretrain, transcribe
 
 

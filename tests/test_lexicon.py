@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from lfhtr.core.interfaces import Reading
+from lfhtr.reading.lexicon import Lexicon
 from lfhtr.text.charset import DEFAULT_CHARSET, Charset
-from lfhtr.train.lexicon import Lexicon
 
 CHARSET = Charset(DEFAULT_CHARSET)
 

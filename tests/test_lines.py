@@ -13,13 +13,15 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
+from lfhtr.api import Session
 from lfhtr.errors import CheckpointError, LfhtrError, SpecError
-from lfhtr.imaging.pages import cut_region, fill_readings, load_page_regions, read_document, write_document
+from lfhtr.pages.cut import cut_region, load_page_regions
+from lfhtr.pages.parse import read_document
+from lfhtr.pages.write import fill_readings, write_document
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
+from lfhtr.reading.metrics import error_rates
 from lfhtr.stages import evaluate, export, pretrain, transcribe
 from lfhtr.text.lines import draw_line
-from lfhtr.train.metrics import error_rates
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.warmstart import warm_start
 from tests.test_pages import FIXTURES, VERSIONS, pages  # noqa: F401  (the fixture)

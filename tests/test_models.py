@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 import lfhtr
 from lfhtr import modelfile, pretrained
+from lfhtr.api import Session
 from lfhtr.cli import app
 from lfhtr.errors import CheckpointError
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
-from lfhtr.train.metrics import edit_distance
+from lfhtr.reading.metrics import edit_distance
 from lfhtr.train.recognizer import Recognizer
 
 runner = CliRunner()

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from lfhtr.api import Session
 from lfhtr.core import plugins
 from lfhtr.errors import PluginError
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.stages import adapt, evaluate, pretrain
 from lfhtr.train import checkpoint
 from tests.conftest import FIXTURES

@@ -15,12 +15,14 @@ import pytest
 import xmlschema
 from PIL import Image
 
+from lfhtr.api import Session
 from lfhtr.core.settings import LabelledSet
+from lfhtr.datasets.labels import load_labelled
 from lfhtr.errors import DataError, SpecError
-from lfhtr.imaging.labels import load_labelled
-from lfhtr.imaging.pages import fill_readings, load_page_regions, read_document, write_document
+from lfhtr.pages.cut import load_page_regions
+from lfhtr.pages.parse import read_document
+from lfhtr.pages.write import fill_readings, write_document
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.stages import evaluate, pretrain, transcribe
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"

@@ -13,18 +13,18 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
+from lfhtr.api import Session
 from lfhtr.cli import app
 from lfhtr.errors import CheckpointError, DataError, LfhtrError, SpecError
 from lfhtr.imaging.folder import load_folder
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
+from lfhtr.reading.metrics import edit_distance, error_rates
+from lfhtr.reading.reader import Reader
 from lfhtr.stages import evaluate, pretrain, transcribe
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint, precision
 from lfhtr.train.batching import collate
 from lfhtr.train.decoding import beam, greedy
-from lfhtr.train.metrics import edit_distance, error_rates
-from lfhtr.train.reader import Reader
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.trainer import Schedule, Trainer
 
@@ -289,7 +289,7 @@ def test_reading_with_a_model_that_reads_nothing_warns(
 
 
 def test_calibration_error_and_risk_coverage() -> None:
-    from lfhtr.train.calibration import calibration
+    from lfhtr.reading.calibration import calibration
 
     truths, predictions = ["ab", "cd", "ef", "gh"], ["ab", "cd", "xy", "g"]
     found = calibration([0.9, 0.8, 0.3, 0.2], truths, predictions, [0, 0, 2, 1])

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from lfhtr.api import Session
 from lfhtr.atomic import atomic_write
 from lfhtr.cli import app
 from lfhtr.errors import LfhtrError
 from lfhtr.runlock import LOCK_NAME, locked
-from lfhtr.session import Session
 from lfhtr.stages import pretrain
 
 TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}

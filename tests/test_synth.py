@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lfhtr.api import Session
 from lfhtr.errors import DataError
 from lfhtr.pipeline import build_pipeline
-from lfhtr.session import Session
 from lfhtr.stages import synth
 from tests.conftest import WORDS
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from lfhtr.core import pseudolabels
 from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy, AdaptRound, Reading
 from lfhtr.core.settings import DecodeSettings
-from lfhtr.train import pseudolabels
 
 if TYPE_CHECKING:
     import numpy as np

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lfhtr.builtin.crnn import CrnnNet
-from lfhtr.builtin.models import AttentionOptions
+from lfhtr.builtin.model_options import AttentionOptions
 from lfhtr.core.network import ctc_loss
 
 END = 0  # the decoder's end token reuses CTC's blank id, so both heads share the charset's ids

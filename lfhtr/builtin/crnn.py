@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lfhtr.builtin.models import CrnnOptions
+from lfhtr.builtin.model_options import CrnnOptions
 from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import SpecError
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy
+from lfhtr.datasets.labels import load_labelled
+from lfhtr.datasets.sets import load_unlabelled
 from lfhtr.errors import SpecError
-from lfhtr.imaging.labels import load_labelled
-from lfhtr.imaging.sets import load_unlabelled
 from lfhtr.log import log
+from lfhtr.loops.adaptation import AdaptLoop, AdaptPaths
 from lfhtr.pipeline import build_pipeline
-from lfhtr.runrecord import record_start
+from lfhtr.reading.reader import load_recognizer
 from lfhtr.session import Session
-from lfhtr.stages.common import checkpoint_path, default_checkpoint, guard_fresh_start, setup
+from lfhtr.stages.common import default_checkpoint, guard_fresh_start, setup
+from lfhtr.stages.runrecord import record_start
 from lfhtr.train import distributed
-from lfhtr.train.adaptloop import AdaptLoop, AdaptPaths
-from lfhtr.train.reader import load_recognizer
 from lfhtr.train.trainer import Schedule, Trainer
 
 
@@ -25,8 +25,8 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     if o.target is None:
         raise SpecError(f"{session.source}: adapt.target: set the folder of unlabelled images to adapt to.")
     paths = AdaptPaths(
-        checkpoint_path(session, "adapt-last"),
-        checkpoint_path(session, "adapted"),
+        session.checkpoint_path("adapt-last"),
+        session.checkpoint_path("adapted"),
         session.output / "logs" / "adapt.jsonl",
     )
     resuming = guard_fresh_start(paths.last, "adapt", resume, restart)

@@ -27,10 +27,6 @@ def setup(session: Session, ranks: Ranks = SINGLE_PROCESS) -> torch.device:
     return device
 
 
-def checkpoint_path(session: Session, name: str) -> Path:
-    return session.output / "checkpoints" / f"{name}.pt"
-
-
 def guard_fresh_start(last: Path, stage: str, resume: bool, restart: bool) -> bool:
     """Whether to resume; refuses to silently overwrite a run that has checkpoints."""
     if resume:
@@ -64,7 +60,7 @@ def default_checkpoint(session: Session, explicit: str | None, *names: str) -> P
     if explicit:
         return pretrained.resolve(explicit, session.base_dir)
     for name in names:
-        path = checkpoint_path(session, name)
+        path = session.checkpoint_path(name)
         if path.exists():
             return path
     raise LfhtrError(

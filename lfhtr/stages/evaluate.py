@@ -13,17 +13,17 @@ from PIL import Image
 
 from lfhtr import tsv
 from lfhtr.atomic import atomic_write
+from lfhtr.datasets.labels import load_labelled, warn_unreadable
 from lfhtr.errors import SpecError
-from lfhtr.imaging.labels import load_labelled, warn_unreadable
 from lfhtr.log import log
-from lfhtr.runrecord import record_start
+from lfhtr.reading.calibration import calibration
+from lfhtr.reading.measure import measure
+from lfhtr.reading.metrics import edit_distance
+from lfhtr.reading.reader import load_recognizer, reader_for
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
+from lfhtr.stages.runrecord import record_start
 from lfhtr.train import runlog
-from lfhtr.train.calibration import calibration
-from lfhtr.train.measure import measure
-from lfhtr.train.metrics import edit_distance
-from lfhtr.train.reader import load_recognizer, reader_for
 
 
 def _data_uri(image: np.ndarray) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lfhtr import __version__, modelfile
+from lfhtr import modelfile
 from lfhtr.atomic import atomic_path, atomic_write
 from lfhtr.core import spec as specs
 from lfhtr.core.network import RecognitionNet
@@ -33,11 +33,12 @@ from lfhtr.errors import LfhtrError
 from lfhtr.imaging.folder import INVERT_BELOW
 from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, build_pipeline
+from lfhtr.reading.reader import load_recognizer
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint
 from lfhtr.train.batching import INK_PERCENTILE, MIN_SPAN, MIN_WIDTH, Batch, collate
-from lfhtr.train.reader import load_recognizer
 from lfhtr.train.recognizer import Recognizer
+from lfhtr.version import __version__
 
 TOLERANCE = 1e-3  # max |Δ log-prob| between ONNX Runtime and PyTorch on the check batch
 CHECK_SAMPLES = 8

@@ -20,8 +20,8 @@ from lfhtr.atomic import atomic_write
 from lfhtr.log import log
 from lfhtr.pipeline import STREAMS, SynthPipeline, build_pipeline
 from lfhtr.progress import progress
-from lfhtr.runrecord import record_start
 from lfhtr.session import Session
+from lfhtr.stages.runrecord import record_start
 
 SHARD = 250
 

@@ -11,12 +11,13 @@ from lfhtr.atomic import atomic_write
 from lfhtr.core.interfaces import Reading
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
-from lfhtr.imaging.pages import PageRegions, fill_readings, load_page_regions, write_document
 from lfhtr.log import log
-from lfhtr.runrecord import record_start
+from lfhtr.pages.cut import PageRegions, load_page_regions
+from lfhtr.pages.write import fill_readings, write_document
+from lfhtr.reading.reader import load_recognizer, reader_for
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
-from lfhtr.train.reader import load_recognizer, reader_for
+from lfhtr.stages.runrecord import record_start
 
 
 def run(session: Session, images: str | None = None, checkpoint: str | None = None) -> Path:

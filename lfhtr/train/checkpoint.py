@@ -10,44 +10,22 @@ import json
 import pickle
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
-from lfhtr import __version__
 from lfhtr.atomic import atomic_path, atomic_write
-from lfhtr.core import plugins
 from lfhtr.errors import CheckpointError
 from lfhtr.train import runlog
-
-if TYPE_CHECKING:
-    from lfhtr.session import Session
-    from lfhtr.train.recognizer import Recognizer
 
 
 def sidecar(path: Path) -> Path:
     return path.with_suffix(".json")
 
 
-def describe(session: Session, recognizer: Recognizer, stage: str, step: int, **extra: Any) -> dict[str, Any]:
-    """A checkpoint's metadata: what rebuilds the model, the stage and step, the spec it came from, and
-    which plugin distribution and version made each part (the model as the checkpoint holds it)."""
-    model = recognizer.architecture.kind
-    made_by = {**session.provenance(), "model": f"{model} ({plugins.info('model', model).origin})"}
-    return {
-        **recognizer.meta(),
-        "stage": stage,
-        "step": step,
-        "spec_hash": session.spec_hash(),
-        "lfhtr": __version__,
-        "plugins": made_by,
-        **extra,
-    }
-
-
-def resumable(path: Path, meta: dict[str, Any], recognizer: Recognizer) -> None:
-    """Refuse to resume into a model other than the one the checkpoint holds (another spec's)."""
-    expected = recognizer.meta()
+def resumable(path: Path, meta: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Refuse to resume into a model other than the one the checkpoint holds (another spec's): the
+    model, charset and height in ``meta`` must be those of ``expected`` (the recogniser's own meta)."""
     differing = [key for key in ("model", "charset", "height") if meta.get(key) != expected[key]]
     if differing:
         raise CheckpointError(

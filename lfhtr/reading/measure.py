@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from lfhtr.core.interfaces import Reading
-from lfhtr.train.metrics import error_rates
-from lfhtr.train.reader import Reader
+from lfhtr.reading.metrics import error_rates
+from lfhtr.reading.reader import Reader
 from lfhtr.train.trainer import labelled_loss
 
 

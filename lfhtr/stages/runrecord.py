@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lfhtr import __version__
 from lfhtr.atomic import atomic_write
 from lfhtr.core import spec as specs
 from lfhtr.session import Session
+from lfhtr.version import __version__
 
 
 def record_start(session: Session, stage: str) -> Path:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from lfhtr.core.settings import UnlabelledSet
 from lfhtr.imaging.folder import ImageSet, load_folder
-from lfhtr.imaging.pages import Unit, load_page_regions
+from lfhtr.pages.cut import load_page_regions
+from lfhtr.pages.parse import Unit
 
 
 def load_unlabelled(

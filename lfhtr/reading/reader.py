@@ -25,8 +25,8 @@ from lfhtr.jsoncache import cache_dir
 from lfhtr.log import log
 from lfhtr.pipeline import build_sampler
 from lfhtr.progress import progress
+from lfhtr.reading.lexicon import Lexicon
 from lfhtr.session import Session
-from lfhtr.train.lexicon import Lexicon
 from lfhtr.train.recognizer import Recognizer
 
 

@@ -17,8 +17,9 @@ import numpy as np
 from lfhtr.core.settings import LabelledSet
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import ImageSet, load_folder
-from lfhtr.imaging.pages import Unit, load_page_regions
 from lfhtr.log import log
+from lfhtr.pages.cut import load_page_regions
+from lfhtr.pages.parse import Unit
 
 
 def _tab_separated(path: Path, number: int, line: str) -> tuple[str, str]:

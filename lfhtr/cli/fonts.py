@@ -1,16 +1,22 @@
-"""`lfhtr fonts`: which fonts a session would use, what each cannot draw, and a preview grid to look at."""
+"""`lfhtr fonts` and `lfhtr fonts preview`: which fonts a session would use, what each cannot draw, and a
+preview grid to look at."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from PIL import Image, ImageDraw, ImageFont
+from rich.console import Console
 from rich.table import Table
 
 from lfhtr.builtin.fonts import all_fonts, default_font_dir
 from lfhtr.core import spec as specs
 from lfhtr.session import Session
+
+fonts_app = typer.Typer(invoke_without_command=True, help="List the handwriting fonts and their coverage.")
 
 CELL = 72
 """Pixels per preview row: the 48-pixel word, its font's name below it, and space."""
@@ -73,3 +79,26 @@ def preview(spec_path: Path | None, text: str, output: Path, columns: int = 4) -
     with atomic_path(output) as tmp:
         sheet.save(tmp, format="PNG")
     return len(drawn)
+
+
+@fonts_app.callback()
+def fonts(
+    ctx: typer.Context,
+    spec: Annotated[Path | None, typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
+) -> None:
+    """Fonts found for the session, what each cannot draw, and how many fonts draw each character."""
+    if ctx.invoked_subcommand:
+        return
+    for table in coverage_tables(spec):
+        Console().print(table)
+
+
+@fonts_app.command("preview")
+def fonts_preview(
+    output: Annotated[Path, typer.Argument(help="PNG to write.")] = Path("fonts-preview.png"),
+    text: Annotated[str, typer.Option(help="Word each font writes.")] = "Washington",
+    spec: Annotated[Path | None, typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
+) -> None:
+    """A PNG grid of every usable font writing one word."""
+    count = preview(spec, text, output)
+    Console().print(f"wrote {output} ({count} fonts)")

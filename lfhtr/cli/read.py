@@ -16,7 +16,7 @@ from rich.console import Console
 if TYPE_CHECKING:
     import numpy as np
 
-    from lfhtr.train.reader import Reader
+    from lfhtr.reading.reader import Reader
 
 from lfhtr import log, tsv
 from lfhtr.atomic import atomic_write
@@ -68,7 +68,7 @@ def read(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
 ) -> None:
     """Read word images with a model; TSV (file, text, confidence) or JSON."""
-    from lfhtr.train.reader import Reader
+    from lfhtr.reading.reader import Reader
 
     log.configure(quiet=quiet)
     reader = Reader.load(model, device, lexicon, batch_size=batch_size)

@@ -23,21 +23,23 @@ import torch
 
 from lfhtr import tsv
 from lfhtr.atomic import atomic_write
+from lfhtr.core import pseudolabels
 from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy, AdaptRound, Reading
+from lfhtr.datasets.labels import LabelledImages
 from lfhtr.imaging.folder import ImageSet
-from lfhtr.imaging.labels import LabelledImages
 from lfhtr.log import log
+from lfhtr.loops.interrupt import saving_on_interrupt
+from lfhtr.loops.metadata import checkpoint_meta
 from lfhtr.pipeline import STREAMS, SynthPipeline
 from lfhtr.plots import plot_adaptation
 from lfhtr.progress import progress
+from lfhtr.reading.measure import measure
+from lfhtr.reading.reader import Reader, reader_for
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
-from lfhtr.train import checkpoint, pseudolabels, runlog
+from lfhtr.train import checkpoint, runlog
 from lfhtr.train.batching import collate
 from lfhtr.train.distributed import SINGLE_PROCESS, Ranks
-from lfhtr.train.interrupt import saving_on_interrupt
-from lfhtr.train.measure import measure
-from lfhtr.train.reader import Reader, reader_for
 from lfhtr.train.trainer import Trainer
 from lfhtr.train.widthscale import choose_width_scale
 
@@ -80,7 +82,7 @@ class AdaptLoop:
     def resume(self, device: torch.device) -> None:
         """Continue from the last checkpoint: weights, optimiser, RNGs, and where the round stood."""
         state, meta = checkpoint.load(self.paths.last, device)
-        checkpoint.resumable(self.paths.last, meta, self.trainer.recognizer)
+        checkpoint.resumable(self.paths.last, meta, self.trainer.recognizer.meta())
         self.trainer.load_state_dict(state)
         self.state = {"width_scale": self.trainer.recognizer.width_scale, **state["adapt"]}
         if self.ranks.main:  # a round whose labels are not in the state is chosen (and logged) again
@@ -247,7 +249,7 @@ class AdaptLoop:
         )
 
     def _describe(self, stage: str, **extra: Any) -> dict[str, Any]:
-        return checkpoint.describe(self.session, self.trainer.recognizer, stage, self.trainer.step, **extra)
+        return checkpoint_meta(self.session, self.trainer.recognizer, stage, self.trainer.step, **extra)
 
     def save(self) -> None:
         if self.ranks.main:
