@@ -85,7 +85,7 @@ def pretrained(tmp_path_factory: pytest.TempPathFactory, font_files: list[str]) 
 
 STRATEGY_OPTIONS = {
     "self-training": {"keep_start": 0.5, "keep_end": 1.0, "lexicon": False},
-    "consistency": {"threshold": 0.0},
+    "consistency": {"min_confidence": 0.0},
 }
 
 

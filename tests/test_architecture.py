@@ -76,10 +76,10 @@ def _graph() -> dict[str, set[str]]:
 def test_every_import_points_down_the_package_order() -> None:
     layers = _layers()
     upward = [
-        f"{module} (layer {_layer_of(module, layers) + 1}) imports {target} (layer {_layer_of(target, layers) + 1})"
+        f"{module} (layer {low + 1}) imports {target} (layer {high + 1})"
         for module, targets in _graph().items()
         for target in sorted(targets)
-        if _layer_of(target, layers) > _layer_of(module, layers)
+        if (high := _layer_of(target, layers)) > (low := _layer_of(module, layers))
     ]
     assert not upward, "imports against the order of docs/architecture.md:\n" + "\n".join(upward)
 

@@ -7,19 +7,22 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from lfhtr.api import Session
 from lfhtr.core import plugins
-from lfhtr.errors import PluginError
+from lfhtr.errors import LfhtrError, PluginError
+from lfhtr.pages.segment import segment_scan
 from lfhtr.pipeline import build_pipeline
 from lfhtr.stages import adapt, evaluate, pretrain
 from lfhtr.train import checkpoint
+from lfhtr.train.trainer import Trainer
 from tests.conftest import FIXTURES
 
 OUTSIDER = FIXTURES / "outsider-site" / "outsider_plugins.py"
-DOCUMENTED = {"lfhtr.core.interfaces", "lfhtr.core.network"}
+DOCUMENTED = {"lfhtr.core.interfaces", "lfhtr.core.layout", "lfhtr.core.network"}
 ORIGIN = "outsider-lfhtr-plugins 0.1"
 
 
@@ -92,3 +95,90 @@ def test_outsider_model_and_strategy_pretrain_adapt_and_evaluate(
 
     metrics = evaluate.run(session)  # rebuilds the outsider's network from the adapted checkpoint
     assert metrics["cer"] >= 0.0 and metrics["loss"] > 0
+
+
+def _fresh_images_session(make_session: Callable[..., Session], real: Path, output: str) -> Session:
+    strategy = {
+        "kind": "fresh-images",
+        "target": {"images": str(real)},
+        "checkpoint": "pretrained.pt",
+        "rounds": 3,
+        "steps_per_round": 2,
+        "batch_size": 4,
+        "save_every": 1,
+        "per_round": 3,
+    }
+    return make_session(model={"kind": "tiny-conv", "width": 8}, adapt=strategy, output=output)
+
+
+def _round_names(session: Session) -> list[set[str]]:
+    logs = session.output / "logs"
+    return [
+        {line.split("\t")[0] for line in (logs / f"adapt-round-{r}.tsv").read_text().splitlines()}
+        for r in range(3)
+    ]
+
+
+def test_a_strategys_own_state_survives_an_interrupted_adaptation(
+    outsider_plugin_site: None, make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = make_session(model={"kind": "tiny-conv", "width": 8}, pretrain={"steps": 4, "val_every": 4})
+    (base.base_dir / "pretrained.pt").write_bytes(pretrain.run(base).read_bytes())
+    real = _real_folder(base, base.base_dir / "real", 12)
+    straight = _fresh_images_session(make_session, real, "straight")
+    adapt.run(straight)
+
+    resumed = _fresh_images_session(make_session, real, "resumed")
+    original, calls = Trainer.train_step, {"n": 0}
+
+    def interrupted(self: Trainer, batch: object, model: object = None) -> float:
+        calls["n"] += 1
+        if calls["n"] == 4:  # round 2, second step: after round 2 chose its images
+            raise KeyboardInterrupt
+        return original(self, batch, model)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Trainer, "train_step", interrupted)
+    with pytest.raises(LfhtrError, match="adapt interrupted in round 2"):
+        adapt.run(resumed)
+    monkeypatch.undo()
+    state, _ = checkpoint.load(resumed.output / "checkpoints" / "adapt-last.pt")
+    assert len(state["strategy"]["kept"]) == 6  # two rounds' choices, saved with the checkpoint
+    adapt.run(resumed, resume=True)
+
+    rounds = _round_names(resumed)
+    assert rounds == _round_names(straight)
+    assert all(len(names) == 3 for names in rounds) and len(set.union(*rounds)) == 9  # never kept twice
+
+
+def _scan(folder: Path, width: int = 120, height: int = 80) -> Path:
+    page = np.full((height, width), 255, np.uint8)
+    page[10:20, 10:100] = 0
+    folder.mkdir(exist_ok=True)
+    Image.fromarray(page).save(folder / "page.png")
+    return folder / "page.png"
+
+
+def test_an_outsider_segmenter_is_chosen_in_the_spec_and_its_layout_checked(
+    outsider_plugin_site: None, make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    session = make_session(segmenter={"kind": "halves"})
+    layout = segment_scan(session.build("segmenter", session.spec.segmenter), _scan(tmp_path))
+    assert (layout.width, layout.height) == (120, 80)
+    assert [(line.id, line.orientation) for line in layout.lines()] == [("top", 0.0), ("bottom", 90)]
+    assert session.provenance()["segmenter"] == f"halves ({ORIGIN})"
+
+    stray = make_session(segmenter={"kind": "stray"})
+    unusable = r"page.png: segmenter 'stray' returned an unusable layout: line l .*outside"
+    with pytest.raises(PluginError, match=unusable):
+        segment_scan(stray.build("segmenter", stray.spec.segmenter), _scan(tmp_path))
+
+
+def test_the_built_in_segmenter_reads_the_whole_scan_as_one_line(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    session = make_session()
+    assert session.spec.segmenter.kind == "whole-page"
+    layout = segment_scan(session.build("segmenter", session.spec.segmenter), _scan(tmp_path))
+    [line] = layout.lines()
+    assert line.baseline == ((0.0, 60.0), (120.0, 60.0))
+    assert line.boundary == ((0.0, 0.0), (120.0, 0.0), (120.0, 80.0), (0.0, 80.0))

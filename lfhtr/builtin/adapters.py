@@ -1,4 +1,4 @@
-"""Built-in adaptation strategies: hooks for the core's round loop (``lfhtr/train/adaptloop.py``).
+"""Built-in adaptation strategies: hooks for the core's round loop (``lfhtr/loops/adaptation.py``).
 
 Self-training after Wolf & Fink (ICPR 2022, arXiv 2206.03149): the model reads the unlabelled images,
 keeps its most confident readings (optionally snapped to the corpus lexicon), trains on them mixed with
@@ -50,7 +50,9 @@ class SelfTraining(AdaptationStrategy[SelfTrainingOptions]):
 
 
 class ConsistencyOptions(AdaptationOptions):
-    threshold: float = Field(0.7, ge=0, le=1, description="Train only on readings at least this confident.")
+    min_confidence: float = Field(
+        0.7, ge=0, le=1, description="Train only on readings at least this confident."
+    )
     strong_passes: int = Field(2, ge=1, le=4, description="Times the augmenters run for the strong view.")
 
 
@@ -66,7 +68,7 @@ class Consistency(AdaptationStrategy[ConsistencyOptions]):
     options: ConsistencyOptions
 
     def choose(self, readings: Sequence[Reading], current: AdaptRound) -> list[int]:
-        return pseudolabels.select(readings, 1.0, self.options.threshold, current.charset)
+        return pseudolabels.select(readings, 1.0, self.options.min_confidence, current.charset)
 
     def real_batch(
         self, current: AdaptRound, rng: random.Random, count: int
@@ -75,7 +77,7 @@ class Consistency(AdaptationStrategy[ConsistencyOptions]):
         weak = [current.target[rng.randrange(len(current.target))] for _ in range(count)]
         images, texts = [], []
         for image, reading in zip(weak, current.read(weak)):
-            if reading.text and reading.confidence >= o.threshold and current.charset.covers(reading.text):
+            if pseudolabels.usable(reading, o.min_confidence, current.charset):
                 for _ in range(o.strong_passes):
                     image = current.augment(image, rng)
                 images.append(image)

@@ -1,11 +1,12 @@
-"""The five plugin families, their option models, and what the core hands to their hooks.
+"""The six plugin families, their option models, and what the core hands to their hooks.
 
 A plugin is a class with an ``Options`` pydantic model (``extra="forbid"`` so typos are errors, not
 silently ignored settings) and a constructor taking a validated instance of it. Keeping construction
 uniform lets the session spec build any family the same way, built-in or third-party.
 
-This module and ``lfhtr.core.network`` are everything a third-party plugin needs to import. Neither
-imports torch at import time, so validating a spec never loads it.
+This module, ``lfhtr.core.layout`` (what a segmenter returns), ``lfhtr.core.pseudolabels`` (helpers for
+adaptation strategies) and ``lfhtr.core.network`` are everything a third-party plugin needs to import.
+Only the last imports torch, so validating a spec never loads it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from lfhtr.core.layout import PageLayout
     from lfhtr.core.network import RecognitionNet
     from lfhtr.text.charset import Charset
 
@@ -97,18 +99,23 @@ class TextSampler(Plugin[OptionsT], ABC):
 
 
 class Renderer(Plugin[OptionsT], ABC):
-    """Draws a word as a greyscale image: dark ink on light paper, height normalised, width kept."""
+    """Draws a word as a greyscale image: dark ink on light paper, height normalised, width kept.
+
+    For a line model (spec ``unit: line``) the text handed to ``can_render`` and ``render`` is a whole
+    line, words joined by single spaces: draw it as one hand would write it (one pen, one slant).
+    """
 
     @abstractmethod
     def prepare(self, context: BuildContext, height: int) -> None: ...
 
     @abstractmethod
     def can_render(self, text: str) -> bool:
-        """Whether at least one usable font covers every character (no tofu boxes)."""
+        """Whether at least one usable font covers every character of ``text`` (no tofu boxes)."""
 
     @abstractmethod
     def render(self, text: str, rng: random.Random) -> np.ndarray:
-        """uint8 array H×W with H = the prepared height; 0 is full ink, 255 is blank paper."""
+        """``text`` (a word, or a line of words) as a uint8 array H×W with H = the prepared height; 0 is
+        full ink, 255 is blank paper."""
 
 
 class AugmenterOptions(PluginOptions):
@@ -190,11 +197,21 @@ class AdaptationStrategy(Plugin[AdaptOptionsT], ABC):
     Each round the core reads every target image (with ``decoding()``), asks ``choose`` which readings
     to train on, logs and checkpoints them, stops early if ``stop`` says so, then trains
     ``steps_per_round`` steps on batches whose real part comes from ``real_batch`` and whose synthetic
-    part the core fills in. Resume, progress, logging and the final model are the core's.
+    part the core fills in. Resume, progress, logging and the final model are the core's; a strategy
+    that keeps state of its own hands it over in ``state_dict`` and gets it back on ``--resume``.
     """
 
     Options: ClassVar[type[PluginOptions]] = AdaptationOptions
     options: AdaptOptionsT
+
+    def state_dict(self) -> dict[str, Any]:
+        """The strategy's own state, saved with every adaptation checkpoint: plain data only (str, int,
+        float, bool, None, lists and dicts of them, torch tensors), which loads without unpickling."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back what ``state_dict`` returned, when an interrupted adaptation is resumed; called
+        before any other hook of the resumed run."""
 
     def decoding(self) -> DecodeSettings:
         """How the target is read before ``choose``: greedy, without the lexicon, unless overridden."""
@@ -221,3 +238,22 @@ class AdaptationStrategy(Plugin[AdaptOptionsT], ABC):
         chosen = [rng.choice(items) for _ in range(count if items else 0)]
         images = [current.augment(image, rng) if self.options.augment else image for image, _ in chosen]
         return images, [text for _, text in chosen]
+
+
+class Segmenter(Plugin[OptionsT], ABC):
+    """Finds the text regions and lines of a page scan, in reading order.
+
+    ``version`` names the segmenter's behaviour: bump it whenever the same page would come out
+    differently, so layouts cached from an earlier version are found again, not reused.
+    """
+
+    version: ClassVar[str] = "1"
+
+    def prepare(self, context: BuildContext) -> None:
+        """Load weights or other resources once, before the first page (paths via ``context.resolve``)."""
+
+    @abstractmethod
+    def segment(self, page: np.ndarray) -> PageLayout:
+        """The layout of one page: ``page`` is the whole scan as uint8 H×W greyscale (0 = ink, 255 =
+        paper), already turned upright by its EXIF tag and scaled from 16 bits; coordinates are its
+        pixels. Return the regions and lines found, in reading order; none where the page is blank."""

@@ -24,6 +24,7 @@ from lfhtr.core.interfaces import (
     Plugin,
     PluginOptions,
     Renderer,
+    Segmenter,
     TextSampler,
 )
 from lfhtr.errors import PluginError
@@ -48,6 +49,7 @@ FAMILIES: dict[str, Family] = {
         Family("augmenter", "lfhtr.augmenters", Augmenter),
         Family("model", "lfhtr.models", ModelArchitecture),
         Family("adapter", "lfhtr.adapters", AdaptationStrategy, AdaptationOptions),
+        Family("segmenter", "lfhtr.segmenters", Segmenter),
     )
 }
 

@@ -1,7 +1,8 @@
-"""Choosing which of the model's own readings to train on.
+"""Choosing which of the model's own readings to train on: helpers any adaptation strategy may use.
 
 Wolf & Fink (ICPR 2022) found that self-training works when early rounds keep only the most confident
-readings and later rounds, with a better model, keep more: the fraction grows per round.
+readings and later rounds, with a better model, keep more: the fraction grows per round. Every helper
+calls its confidence floor ``min_confidence``, as the built-in strategies' options do.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ def keep_fraction(round_index: int, rounds: int, start: float, end: float) -> fl
     return start + (end - start) * round_index / (rounds - 1)
 
 
+def usable(reading: Reading, min_confidence: float, charset: Charset) -> bool:
+    """Whether a reading may be trained on: not empty, every character in the charset, and at least
+    ``min_confidence`` sure."""
+    return bool(reading.text) and charset.covers(reading.text) and reading.confidence >= min_confidence
+
+
 def select(
     readings: Sequence[Reading], fraction: float, min_confidence: float, charset: Charset
 ) -> list[int]:
@@ -26,13 +33,9 @@ def select(
 
     Ties are broken by index so the choice is deterministic.
     """
-    usable = [
-        i
-        for i, r in enumerate(readings)
-        if r.text and charset.covers(r.text) and r.confidence >= min_confidence
-    ]
-    usable.sort(key=lambda i: (-readings[i].confidence, i))
-    return sorted(usable[: int(round(fraction * len(readings)))])
+    kept = [i for i, r in enumerate(readings) if usable(r, min_confidence, charset)]
+    kept.sort(key=lambda i: (-readings[i].confidence, i))
+    return sorted(kept[: int(round(fraction * len(readings)))])
 
 
 def changed(previous: dict[str, str], current: dict[str, str]) -> int:

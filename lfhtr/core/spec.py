@@ -104,6 +104,7 @@ SLOTS: dict[str, tuple[str, str, bool]] = {
     "augmenters": ("augmenter", "", True),
     "model": ("model", "crnn-ctc", False),
     "adapt": ("adapter", "self-training", False),
+    "segmenter": ("segmenter", "whole-page", False),
 }
 
 SLOT_HELP = {
@@ -112,6 +113,7 @@ SLOT_HELP = {
     "augmenters": "Applied in order, each with its probability p, to synthetic (and adapted real) images.",
     "model": "Recogniser architecture: crnn-ctc (default), attention, attention-large, or a plugin's.",
     "adapt": "Adaptation strategy (self-training, or a plugin's) and its data.",
+    "segmenter": "Finds the text lines of page scans (whole-page: the scan is one line; or a plugin's).",
 }
 
 DEFAULT_AUGMENTERS = ["affine", "elastic", "morphology", "blur", "contrast", "paper", "noise"]
@@ -137,6 +139,7 @@ class SessionSpec(Strict):
     augmenters: list[ComponentSpec]
     model: ComponentSpec
     adapt: ComponentSpec
+    segmenter: ComponentSpec
     synth: SynthSettings = Field(default_factory=SynthSettings, description="What `lfhtr run synth` writes.")
     pretrain: PretrainSettings = Field(default_factory=PretrainSettings, description="Synthetic pretraining.")
     evaluate: EvaluateSettings = Field(

@@ -63,7 +63,7 @@ def list_images(folder: Path, include: list[str], limit: int | None) -> list[Pat
     return files[:limit] if limit else files
 
 
-def _greyscale(img: Image.Image) -> Image.Image:
+def greyscale(img: Image.Image) -> Image.Image:
     """8-bit grey as the scan shows it: upright (EXIF), transparency on white, high bit depths by range."""
     img = ImageOps.exif_transpose(img)
     if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
@@ -91,7 +91,7 @@ def load_word_image(path: Path, height: int) -> np.ndarray:
 
 def prepare_word_image(img: Image.Image, height: int, source: str) -> np.ndarray:
     """An image in memory as a word the model reads; ``source`` names it in errors."""
-    grey = _greyscale(img)
+    grey = greyscale(img)
     if grey.width > MAX_ASPECT * grey.height:
         raise DataError(
             f"{source}: {grey.width}×{grey.height} is over {MAX_ASPECT} times as wide as high; "

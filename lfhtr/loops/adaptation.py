@@ -80,10 +80,12 @@ class AdaptLoop:
         return self.trainer.recognizer.charset
 
     def resume(self, device: torch.device) -> None:
-        """Continue from the last checkpoint: weights, optimiser, RNGs, and where the round stood."""
+        """Continue from the last checkpoint: weights, optimiser, RNGs, where the round stood, and the
+        strategy's own state."""
         state, meta = checkpoint.load(self.paths.last, device)
         checkpoint.resumable(self.paths.last, meta, self.trainer.recognizer.meta())
         self.trainer.load_state_dict(state)
+        self.strategy.load_state_dict(state.get("strategy", {}))
         self.state = {"width_scale": self.trainer.recognizer.width_scale, **state["adapt"]}
         if self.ranks.main:  # a round whose labels are not in the state is chosen (and logged) again
             chosen = self.state["round"] - (self.state["labels"] is None)
@@ -254,7 +256,8 @@ class AdaptLoop:
     def save(self) -> None:
         if self.ranks.main:
             meta = self._describe("adapt", round=self.state["round"])
-            checkpoint.save(self.paths.last, {**self.trainer.state_dict(), "adapt": self.state}, meta)
+            state = {**self.trainer.state_dict(), "adapt": self.state, "strategy": self.strategy.state_dict()}
+            checkpoint.save(self.paths.last, state, meta)
 
     def finish(self) -> Path:
         if not self.ranks.main:

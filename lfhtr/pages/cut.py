@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import UNREADABLE, ImageSet, prepare_word_image
+from lfhtr.imaging.scans import load_scan
 from lfhtr.log import log
 from lfhtr.pages.locate import page_files, page_image
 from lfhtr.pages.parse import PageDocument, Region, Unit, read_document
@@ -72,8 +73,7 @@ def load_page_regions(
             log.warning(f"{xml}: no {unit} regions; the page is skipped")
             continue
         try:
-            with Image.open(page_image(doc, images)) as opened:
-                page = opened.convert("L")
+            page = load_scan(page_image(doc, images))
         except UNREADABLE as exc:
             result.found.skipped.append(f"{xml.name} ({type(exc).__name__}: {exc})")
             continue

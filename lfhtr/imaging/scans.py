@@ -1,0 +1,30 @@
+"""Page scans as lfhtr reads them: upright, greyscale, at their own size.
+
+Through the same conversion as word images (``greyscale``): a photo's EXIF orientation is applied, a
+16-bit scan is scaled by its range rather than clipped, transparency lies on white paper.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from PIL import Image
+
+from lfhtr.errors import DataError
+from lfhtr.imaging.folder import greyscale
+
+MAX_SCAN_PIXELS = 200_000_000
+"""Larger than an A2 sheet scanned at 600 dpi: a bigger file is a mistake or a decompression bomb."""
+
+
+def load_scan(path: Path) -> Image.Image:
+    """The scan at ``path`` as an 8-bit greyscale image (mode L), upright; errors name the file."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(path) as img:
+            if img.width * img.height > MAX_SCAN_PIXELS:
+                raise DataError(f"{path}: {img.width}×{img.height} is too large for a page scan")
+            grey = greyscale(img)
+            grey.load()
+            return grey

@@ -1,0 +1,38 @@
+"""Running a segmenter on a page scan: the core's side of the segmenter contract.
+
+The plugin only finds lines; loading the scan the way every image is loaded, and refusing a layout that
+does not fit the page before anything is cut from it or written, happen here, once for every segmenter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lfhtr.core.interfaces import Segmenter
+from lfhtr.core.layout import LayoutError, PageLayout, check_layout
+from lfhtr.errors import DataError, PluginError
+from lfhtr.imaging.scans import load_scan
+
+
+def segment_page(segmenter: Segmenter, page: np.ndarray, source: str) -> PageLayout:
+    """The checked layout of ``page`` (uint8 H×W, 0 = ink); ``source`` names the scan in errors."""
+    layout = segmenter.segment(page)
+    who = f"{source}: segmenter '{segmenter.kind}'"
+    if not isinstance(layout, PageLayout):
+        raise PluginError(f"{who} returned {type(layout).__name__}, not a PageLayout.")
+    try:
+        check_layout(layout, page.shape[1], page.shape[0])
+    except LayoutError as exc:
+        raise PluginError(f"{who} returned an unusable layout: {exc}.") from None
+    return layout
+
+
+def segment_scan(segmenter: Segmenter, scan: Path) -> PageLayout:
+    """The checked layout of the page scan at ``scan``; an unreadable scan is a DataError naming it."""
+    try:
+        page = np.asarray(load_scan(scan))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{scan}: not a readable page scan ({exc}).") from None
+    return segment_page(segmenter, page, str(scan))
