@@ -52,6 +52,6 @@ class Session(session.Session):
 
     def _in_run_folder(self, stage: str, work: Callable[[], T]) -> T:
         first_rank = os.environ.get("RANK", "0") == "0"
-        with locked(self.output, stage) if first_rank else contextlib.nullcontext():
+        with locked(self.output, stage, self.owned_folders()) if first_rank else contextlib.nullcontext():
             return work()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,8 +45,9 @@ def _acquire(path: Path, stage: str) -> int:
 
 
 @contextmanager
-def locked(folder: Path, stage: str) -> Iterator[None]:
-    """Hold ``folder``'s lock for the block; first remove temporary files a killed run left there."""
+def locked(folder: Path, stage: str, owned: Sequence[Path] = ()) -> Iterator[None]:
+    """Hold ``folder``'s lock for the block; first remove the temporary files a killed run left in it and
+    in the ``owned`` sub-folders lfhtr writes."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -57,7 +58,7 @@ def locked(folder: Path, stage: str) -> Iterator[None]:
     path = folder / LOCK_NAME
     fd = _acquire(path, stage)
     try:
-        sweep_orphans(folder)
+        sweep_orphans(folder, owned)
         yield
     finally:
         path.unlink(missing_ok=True)

@@ -37,7 +37,10 @@ def _adapting(start: str) -> list[str]:
     path = pretrained.resolve(start)
     meta = modelfile.load_meta(path)
     reference = start if not Path(start).exists() else str(path.resolve())  # a name stays a name
-    fields: dict[str, Any] = {k: meta[k] for k in ("charset", "height", "model", "corpus") if k in meta}
+    fields: dict[str, Any] = {k: meta[k] for k in ("charset", "height", "model") if k in meta}
+    corpus = modelfile.shareable_corpus(meta.get("corpus"), path)
+    if corpus is not None:
+        fields["corpus"] = corpus
     if " " in fields.get("charset", ""):  # a line model: the spec says so by its unit, not its charset
         fields["charset"], fields["unit"] = fields["charset"].replace(" ", ""), "line"
     return [f"{key}={json.dumps(value)}" for key, value in fields.items()] + [
@@ -89,6 +92,10 @@ class Session:
         if start is not None:
             overrides = [*_adapting(start), *(overrides or [])]
         schema_path = path.with_name(specs.SCHEMA_NAME)
+        if path.name == specs.SCHEMA_NAME:
+            raise LfhtrError(
+                f"{path}: that name is the spec's JSON Schema, written beside it; name the spec otherwise."
+            )
         schema = json.dumps(specs.schema(), indent=2)
         for existing in (path, schema_path):
             if (
@@ -115,6 +122,11 @@ class Session:
     def checkpoint_path(self, name: str) -> Path:
         """Where the session's checkpoint ``name`` (e.g. ``pretrain-best``) lives."""
         return self.output / "checkpoints" / f"{name}.pt"
+
+    def owned_folders(self) -> list[Path]:
+        """The sub-folders of the output folder that lfhtr's stages write (and may clean up)."""
+        names = ("checkpoints", "logs", "cache", "evaluate", "transcribe", self.spec.synth.folder)
+        return [self.output / name for name in names]
 
     @property
     def cache_dir(self) -> Path:

@@ -178,7 +178,9 @@ def test_init_from_a_model_writes_a_spec_that_adapts_it(
             meta["height"],
             meta["model"],
         )
-        assert data["corpus"]["kind"] == meta["corpus"]["kind"]
+        # its corpus is a word-list file on the machine that made it: never copied into the new spec
+        assert meta["corpus"]["kind"] == "wordlist" and data["corpus"]["kind"] == "frequency"
+        assert "its corpus names files (path)" in " ".join(result.output.split())
 
 
 def _read_with_onnx_alone(graph: Path, sidecar: dict, files: list[Path]) -> list[str]:

@@ -47,14 +47,27 @@ def test_a_second_stage_on_a_locked_run_folder_is_refused_naming_the_holder(tmp_
     assert not (tmp_path / LOCK_NAME).exists()
 
 
-def test_taking_the_lock_removes_what_a_killed_run_left_half_written(tmp_path: Path) -> None:
-    orphan = tmp_path / "checkpoints" / ".pretrain-last.pt.x1y2z3.tmp"
-    orphan.parent.mkdir(parents=True)
-    orphan.write_bytes(b"half a checkpoint")
-    kept = tmp_path / "checkpoints" / "pretrain-last.pt"
+def _dead_pid() -> int:
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    return int(finished.stdout)
+
+
+def test_taking_the_lock_removes_only_what_a_dead_lfhtr_writer_left_in_its_folders(tmp_path: Path) -> None:
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    dead = _dead_pid()
+    orphan = checkpoints / f".pretrain-last.pt.lfhtr-{dead}-x1y2z3.tmp"
+    in_flight = checkpoints / f".adapt-last.pt.lfhtr-{os.getpid()}-a1b2c3.tmp"  # a running writer's
+    users = tmp_path / ".draft.tmp"  # another program's temporary file
+    nested = tmp_path / "mine" / f".notes.lfhtr-{dead}-q1.tmp"  # not a folder lfhtr writes
+    nested.parent.mkdir()
+    for path in (orphan, in_flight, users, nested):
+        path.write_bytes(b"half")
+    kept = checkpoints / "pretrain-last.pt"
     kept.write_bytes(b"whole")
-    with locked(tmp_path, "pretrain"):
+    with locked(tmp_path, "pretrain", [checkpoints]):
         assert not orphan.exists() and kept.read_bytes() == b"whole"
+        assert in_flight.exists() and users.exists() and nested.exists()
 
 
 def test_written_files_get_the_umask_mode_or_keep_their_own(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from lfhtr.errors import DataError
 from lfhtr.text.corpus import (
     WeightedWords,
     builtin_counts,
+    check_text_file,
     corpus_counts,
     load_counts,
     restrict,
@@ -69,6 +70,7 @@ class CorpusOptions(SamplerOptions):
 
 
 def _read_word_list(path: Path, field: str) -> list[str]:
+    check_text_file(path, field, "word list")
     try:
         lines = path.read_text("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:

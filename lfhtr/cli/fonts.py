@@ -14,6 +14,7 @@ from rich.table import Table
 
 from lfhtr.builtin.fonts import all_fonts, default_font_dir
 from lfhtr.core import spec as specs
+from lfhtr.outputs import guard_output
 from lfhtr.session import Session
 
 fonts_app = typer.Typer(invoke_without_command=True, help="List the handwriting fonts and their coverage.")
@@ -98,7 +99,9 @@ def fonts_preview(
     output: Annotated[Path, typer.Argument(help="PNG to write.")] = Path("fonts-preview.png"),
     text: Annotated[str, typer.Option(help="Word each font writes.")] = "Washington",
     spec: Annotated[Path | None, typer.Option(help="Use this spec's charset and fonts.")] = None,  # noqa: UP007
+    force: Annotated[bool, typer.Option(help="Replace an existing OUTPUT that is not a .png file.")] = False,
 ) -> None:
     """A PNG grid of every usable font writing one word."""
+    guard_output(output, force, {spec: "the spec"} if spec else None, [".png"])
     count = preview(spec, text, output)
     Console().print(f"wrote {output} ({count} fonts)")

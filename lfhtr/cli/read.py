@@ -22,6 +22,7 @@ from lfhtr import log, tsv
 from lfhtr.atomic import atomic_write
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, load_folder
+from lfhtr.outputs import guard_output
 
 
 def _images(reader: Reader, paths: list[Path]) -> tuple[list[str], list[np.ndarray]]:
@@ -48,6 +49,18 @@ def _images(reader: Reader, paths: list[Path]) -> tuple[list[str], list[np.ndarr
     return keys, images
 
 
+def _inputs(model: str, images: list[Path], output: Path) -> dict[Path, str]:
+    """What ``lfhtr read`` reads, which its output must never replace: the model file, the images
+    named, and any image inside a folder named (as the output would be, with an image's suffix)."""
+    inputs = {path: "an input image" for path in images if not path.is_dir()}
+    if Path(model).is_file():
+        inputs[Path(model)] = "the model being read"
+    in_folder = any(output.resolve().is_relative_to(path.resolve()) for path in images if path.is_dir())
+    if in_folder and output.suffix.lower() in IMAGE_SUFFIXES:
+        inputs[output] = "an image inside a folder being read"
+    return inputs
+
+
 def read(
     model: Annotated[
         str, typer.Argument(help="A shipped model's name (`lfhtr models`), or a .lfhtr/.pt file.")
@@ -66,11 +79,16 @@ def read(
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 64,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, ...")] = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing --output that is not a TSV, JSON or text file.")
+    ] = False,
 ) -> None:
     """Read word images with a model; TSV (file, text, confidence) or JSON."""
     from lfhtr.reading.reader import Reader
 
     log.configure(quiet=quiet)
+    if output is not None:
+        guard_output(output, force, _inputs(model, images, output), (".tsv", ".json", ".txt"))
     reader = Reader.load(model, device, lexicon, batch_size=batch_size)
     keys, prepared = _images(reader, images)
     if not prepared:

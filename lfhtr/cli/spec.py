@@ -15,6 +15,7 @@ from lfhtr.atomic import atomic_write
 from lfhtr.cli.options import SpecPath, absolute
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
+from lfhtr.outputs import guard_output
 from lfhtr.session import Session
 from lfhtr.stages.runrecord import ABSENT, differences, spec_of
 
@@ -76,10 +77,14 @@ def spec_schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,  # noqa: UP007
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing --output that is not a .json file.")
+    ] = False,
 ) -> None:
     """Print the JSON Schema of session specs (with the installed plugins' options)."""
     text = json.dumps(specs.schema(), indent=2)
     if output:
+        guard_output(output, force, replaceable=[".json"])
         atomic_write(output, text)
     else:
         sys.stdout.write(text + "\n")

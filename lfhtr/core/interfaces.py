@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Ty
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lfhtr.core.settings import DecodeSettings, LabelledSet, UnlabelledSet
+from lfhtr.core.settings import DecodeSettings, LabelledSet, UnlabelledSet, WidthScale
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -161,7 +161,7 @@ class AdaptationOptions(PluginOptions):
     synthetic_share: float = Field(0.5, ge=0, lt=1, description="Share of each batch that is synthetic.")
     augment: bool = Field(True, description="Apply the spec's augmenters to real images too.")
     save_every: int = Field(100, ge=1, description="Checkpoint every this many steps within a round.")
-    width_scale: Literal["auto"] | Annotated[float, Field(gt=0)] = Field(
+    width_scale: Literal["auto"] | WidthScale = Field(
         1.0,
         description="Stretch the target's widths by this to read and train on them (recorded in the "
         "adapted model); auto: the width the model reads the unlabelled target most confidently at.",

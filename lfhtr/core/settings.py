@@ -6,9 +6,24 @@ name a target and a monitor set) without importing the spec, which imports the i
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+MAX_CHARSET = 4096
+"""More characters than any script a model reads (Latin with every mark, Greek, Cyrillic together):
+the bound keeps a stranger's model file from sizing a network's output layer past any machine."""
+
+CharsetText = Annotated[
+    str, Field(min_length=1, max_length=MAX_CHARSET, description="Every character the model can read.")
+]
+Height = Annotated[int, Field(ge=16, le=256, description="Image height the model reads, in pixels.")]
+WidthScale = Annotated[
+    float,
+    Field(ge=0.25, le=4.0, description="Every image's width is stretched by this before it is read."),
+]
+"""Hands are written from a quarter to four times as wide as fonts draw them; beyond that a scale is
+an error, and an untrusted one would allocate huge images."""
 
 
 class Strict(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from lfhtr.core import plugins
 from lfhtr.core.interfaces import PluginOptions
-from lfhtr.core.settings import DecodeSettings, LabelledSet, Strict
+from lfhtr.core.settings import CharsetText, DecodeSettings, Height, LabelledSet, Strict
 from lfhtr.errors import PluginError, SpecError
 from lfhtr.text.charset import DEFAULT_CHARSET
 
@@ -124,8 +124,8 @@ class SessionSpec(Strict):
     schema_ref: str | None = Field(None, alias="$schema", description="JSON Schema for editors.")
     seed: int = Field(0, description="Seeds every stochastic stage; same seed, same output.")
     output: str = Field("runs/session", description="Session folder for checkpoints, logs and outputs.")
-    charset: str = Field(DEFAULT_CHARSET, min_length=1, description="Every character the model can read.")
-    height: int = Field(32, ge=16, le=256, description="Image height the model reads, in pixels.")
+    charset: CharsetText = DEFAULT_CHARSET
+    height: Height = 32
     unit: Literal["word", "line"] = Field(
         "word",
         description="What one image holds. line: the model reads whole text lines (a space joins the "

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 import numpy as np
 import torch
 from PIL import Image
 
-from lfhtr import pretrained
+from lfhtr import modelfile, pretrained
 from lfhtr.core import plugins
 from lfhtr.core.interfaces import BuildContext, Reading, TextSampler
 from lfhtr.core.settings import DecodeSettings
@@ -27,6 +27,7 @@ from lfhtr.pipeline import build_sampler
 from lfhtr.progress import progress
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.session import Session
+from lfhtr.text.charset import Charset
 from lfhtr.train.recognizer import Recognizer
 
 
@@ -75,12 +76,7 @@ class Reader:
         """
         path = pretrained.resolve(model)
         recognizer, meta = Recognizer.load(path, torch.device(device))
-        words = None
-        if lexicon and isinstance(meta.get("corpus"), dict):
-            options = dict(meta["corpus"])
-            sampler: TextSampler = plugins.build("sampler", options.pop("kind"), options)  # type: ignore[assignment]
-            sampler.prepare(BuildContext(recognizer.charset, cache_dir() / "corpora", 0, path.parent))
-            words = Lexicon.from_sampler(sampler, recognizer.charset, f"{path}: corpus")
+        words = _recorded_lexicon(path, meta, recognizer.charset) if lexicon else None
         decode = DecodeSettings(method=method, lexicon=words is not None)
         return cls(recognizer, decode, words, batch_size)
 
@@ -138,6 +134,19 @@ class Reader:
             snapped.append(self.lexicon.snap(lp, n, reading))
             on_batch(1)
         return snapped
+
+
+def _recorded_lexicon(path: Path, meta: dict[str, Any], charset: Charset) -> Lexicon | None:
+    """The lexicon a model file carries, else the one its corpus draws from built-in word lists."""
+    carried = modelfile.load_lexicon(path, meta) if modelfile.is_model_file(path) else None
+    if carried:
+        return Lexicon(carried, charset)
+    corpus = modelfile.shareable_corpus(meta.get("corpus"), path)
+    if corpus is None:
+        return None
+    sampler: TextSampler = plugins.build("sampler", corpus.pop("kind"), corpus)  # type: ignore[assignment]
+    sampler.prepare(BuildContext(charset, cache_dir() / "corpora", 0, path.parent))
+    return Lexicon.from_sampler(sampler, charset, f"{path}: corpus")
 
 
 def reader_for(

@@ -32,7 +32,8 @@ from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import LfhtrError
 from lfhtr.imaging.folder import INVERT_BELOW
 from lfhtr.log import log
-from lfhtr.pipeline import STREAMS, build_pipeline
+from lfhtr.outputs import guard_output
+from lfhtr.pipeline import STREAMS, build_pipeline, build_sampler
 from lfhtr.reading.reader import load_recognizer
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint
@@ -47,13 +48,11 @@ CHECK_SAMPLES = 8
 def _refuse_clobbering(session: Session, outputs: list[Path], force: bool) -> None:
     """No output may replace the spec, a checkpoint, or (unless forced) any existing file."""
     protected = {
-        p.resolve() for p in (Path(session.source), *session.output.joinpath("checkpoints").glob("*"))
+        p: "the spec or a checkpoint of this session"
+        for p in (Path(session.source), *session.output.joinpath("checkpoints").glob("*"))
     }
     for target in outputs:
-        if target.resolve() in protected:
-            raise LfhtrError(f"{target}: is the spec or a checkpoint of this session; export elsewhere.")
-        if target.exists() and not force:
-            raise LfhtrError(f"{target} exists; pass --force to replace it, or export elsewhere.")
+        guard_output(target, force, protected)
 
 
 def run(
@@ -80,11 +79,19 @@ def run(
     if model is not None:
         meta = model_meta(session, recognizer)
         meta["card"].update(card or {})
-        modelfile.save(model, recognizer.net.state_dict(), meta)
+        modelfile.save(model, recognizer.net.state_dict(), meta, _carried_lexicon(session))
         log.info(f"export: wrote {model} from {recognizer.origin}")
     if onnx is not None:
         _export_onnx(session, recognizer, path, onnx)
     return outputs
+
+
+def _carried_lexicon(session: Session) -> dict[str, float] | None:
+    """The lexicon a model file must carry: the corpus's words where they came from files, which a
+    reader of the model file will not have (and must never be made to read)."""
+    if not modelfile.needs_files(specs.dump(session.spec)["corpus"]):
+        return None
+    return build_sampler(session).lexicon() or None
 
 
 def preprocessing(height: int, width_scale: float) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import bisect
 import itertools
 import json
 import random
+import stat
 from collections import Counter
 from pathlib import Path
 
@@ -28,9 +29,27 @@ def builtin_counts(language: str, top_n: int) -> Counter[str]:
     return unfold(language, Counter({w: max(1, round(word_frequency(w, language) * 1e9)) for w in words}))
 
 
+MAX_TEXT_BYTES = 2 * 2**30
+"""Largest corpus or word-list file read: counting words keeps every distinct one in memory."""
+
+
+def check_text_file(path: Path, field: str, what: str = "corpus") -> None:
+    """Refuse what is not a regular file of at most ``MAX_TEXT_BYTES`` before opening it: a FIFO or
+    ``/dev/zero`` named as a corpus would block or grow without end."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read {what} ({exc.strerror or exc}); fix {field}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"{path}: not a regular file; {field} takes text files.")
+    if info.st_size > MAX_TEXT_BYTES:
+        raise DataError(f"{path}: {info.st_size} bytes, over the {MAX_TEXT_BYTES} read; fix {field}.")
+
+
 def corpus_counts(paths: list[Path]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for path in paths:
+        check_text_file(path, "corpus.corpora")
         try:
             with path.open(encoding="utf-8", errors="replace") as handle:
                 for line in handle:

@@ -13,16 +13,45 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from PIL import Image
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from lfhtr import modelfile
 from lfhtr.core import plugins
 from lfhtr.core.interfaces import ModelArchitecture, Reading
 from lfhtr.core.network import RecognitionNet
+from lfhtr.core.settings import CharsetText, Height, WidthScale
 from lfhtr.errors import CheckpointError, PluginError
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint
 from lfhtr.train.batching import Batch, collate
 from lfhtr.train.decoding import decode
+
+
+class RecognizerMeta(BaseModel):
+    """What a checkpoint or model file says about its network, bounded as a spec is: the file may come
+    from a stranger, and these fields size the network and every image before anything is checked."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model: dict[str, Any]
+    charset: CharsetText
+    height: Height
+    width_scale: WidthScale = 1.0
+
+    @field_validator("model")
+    @classmethod
+    def _has_kind(cls, model: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(model.get("kind"), str):
+            raise ValueError("needs a string 'kind'")
+        return model
+
+
+def _described(meta: Any, path: Path) -> RecognizerMeta:
+    try:
+        return RecognizerMeta.model_validate(meta)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "metadata"
+        raise CheckpointError(f"{path}: {where}: {first['msg']}; not a model lfhtr can build.") from None
 
 
 class Recognizer:
@@ -49,12 +78,13 @@ class Recognizer:
         else:
             state, meta = checkpoint.load(path)
             weights = state.get("model") if isinstance(state, dict) else None
+        described = _described(meta, path)
         try:
-            options = dict(meta["model"])
+            options = dict(described.model)
             architecture = plugins.build("model", options.pop("kind"), options)
-            rec = cls(architecture, Charset(meta["charset"]), int(meta["height"]))  # type: ignore[arg-type]
+            rec = cls(architecture, Charset(described.charset), described.height)  # type: ignore[arg-type]
             rec.net.load_state_dict(weights)
-            rec.width_scale = float(meta.get("width_scale", 1.0))
+            rec.width_scale = described.width_scale
         except (KeyError, RuntimeError, ValueError, TypeError, PluginError) as exc:
             raise CheckpointError(f"{path}: does not hold a compatible model ({exc}).") from None
         rec.net.to(device)
