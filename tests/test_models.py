@@ -202,7 +202,8 @@ def _read_with_onnx_alone(graph: Path, sidecar: dict, files: list[Path]) -> list
         paper, ink = float(np.median(pixels)), float(np.percentile(pixels, prep["ink_percentile"]))
         value = np.clip((paper - pixels) / max(paper - ink, prep["min_span"]), 0, 1)
         width = max(prep["min_width"], value.shape[1])
-        batch = np.zeros((1, 1, height, width), np.float32)
+        step = max(8, 1 << max(0, width.bit_length() - 4))  # the reading width, as the steps say
+        batch = np.zeros((1, 1, height, -(-width // step) * step), np.float32)
         batch[0, 0, :, : value.shape[1]] = value
         log_probs, lengths = session.run(None, {"images": batch, "widths": np.array([width], np.int64)})
         best = log_probs[: int(lengths[0]), 0].argmax(-1)

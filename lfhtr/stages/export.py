@@ -107,7 +107,9 @@ def preprocessing(height: int, width_scale: float) -> dict[str, Any]:
             *stretch,
             f"paper = median grey, ink = {INK_PERCENTILE}st percentile; value = clip((paper - grey) / "
             f"max(paper - ink, {MIN_SPAN:g}), 0, 1), so 1 = ink and 0 = paper",
-            f"pad with 0 on the right to the batch's widest image (at least {MIN_WIDTH} columns)",
+            f"pad with 0 on the right to the reading width: at least {MIN_WIDTH} columns, rounded up to a "
+            "multiple of max(8, 2^(bit_length(width) - 4)); batch only images of one reading width, so "
+            "that no reading depends on the others in its batch",
         ],
         "height": height,
         "width_scale": width_scale,

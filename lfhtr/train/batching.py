@@ -28,6 +28,19 @@ MIN_WIDTH = 16
 """Narrower images are padded (with paper) to this many columns: the network needs a few frames."""
 
 
+def reading_width(width: int) -> int:
+    """The width an image of ``width`` columns is padded to for reading: at least ``MIN_WIDTH``, rounded
+    up to a multiple of an eighth to a sixteenth of itself (at least 8 columns).
+
+    It depends on the image alone, and only images of one reading width share a batch, so what an image
+    reads as never depends on the other images read with it (the network sees the same columns, the
+    same padding); the rounding lets similar widths still share batches.
+    """
+    width = max(MIN_WIDTH, width)
+    step = max(8, 1 << max(0, width.bit_length() - 4))
+    return -(-width // step) * step
+
+
 def normalise(image: np.ndarray) -> np.ndarray:
     """Map paper to 0 and the ink to 1, so faded ink and grey paper look like the training data.
 
@@ -43,11 +56,16 @@ def normalise(image: np.ndarray) -> np.ndarray:
 
 
 def collate(
-    images: Sequence[np.ndarray], texts: Sequence[str], charset: Charset, min_width: int = MIN_WIDTH
+    images: Sequence[np.ndarray],
+    texts: Sequence[str],
+    charset: Charset,
+    min_width: int = MIN_WIDTH,
+    pad_to: int = 0,
 ) -> Batch:
+    """Images padded with paper to the widest of them (or to ``pad_to``, if wider), normalised."""
     height = images[0].shape[0]
     widths = [max(min_width, img.shape[1]) for img in images]
-    tensor = torch.zeros(len(images), 1, height, max(widths))
+    tensor = torch.zeros(len(images), 1, height, max(pad_to, *widths))
     for i, img in enumerate(images):
         tensor[i, 0, :, : img.shape[1]] = torch.from_numpy(normalise(img))
     encoded = [charset.encode(t) for t in texts]

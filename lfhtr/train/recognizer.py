@@ -6,6 +6,7 @@ rebuild the network from a checkpoint alone, and refuse one whose charset does n
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +24,7 @@ from lfhtr.core.settings import CharsetText, Height, WidthScale
 from lfhtr.errors import CheckpointError, PluginError
 from lfhtr.text.charset import Charset
 from lfhtr.train import checkpoint
-from lfhtr.train.batching import Batch, collate
+from lfhtr.train.batching import Batch, collate, reading_width
 from lfhtr.train.decoding import decode
 
 
@@ -109,11 +110,15 @@ class Recognizer:
         scale = {"width_scale": self.width_scale} if self.width_scale != 1.0 else {}
         return {"model": model, "charset": self.charset.chars, "height": self.height, **scale}
 
+    def scaled_width(self, width: int) -> int:
+        """An image's width once stretched by ``width_scale``."""
+        return width if self.width_scale == 1.0 else max(1, round(width * self.width_scale))
+
     def scaled(self, image: np.ndarray) -> np.ndarray:
         """``image`` (at the model's height) with its width stretched by ``width_scale``."""
         if self.width_scale == 1.0:
             return image
-        width = max(1, round(image.shape[1] * self.width_scale))
+        width = self.scaled_width(image.shape[1])
         return np.asarray(Image.fromarray(image).resize((width, image.shape[0]), Image.Resampling.BILINEAR))
 
     @property
@@ -126,11 +131,16 @@ class Recognizer:
         return next(self.net.parameters()).device
 
     def batches(self, images: Sequence[np.ndarray], batch_size: int) -> Iterator[tuple[list[int], Batch]]:
-        """Batches of similar width (in a fixed order), with the indices they hold."""
-        order = sorted(range(len(images)), key=lambda i: images[i].shape[1])
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            yield idx, collate([self.scaled(images[i]) for i in idx], [""] * len(idx), self.charset)
+        """Batches of images of one reading width (``reading_width``), in a fixed order, with the indices
+        they hold: each image is read exactly as it would be alone."""
+        padded = [reading_width(self.scaled_width(image.shape[1])) for image in images]
+        order = sorted(range(len(images)), key=lambda i: (padded[i], i))
+        for width, same in itertools.groupby(order, key=lambda i: padded[i]):
+            group = list(same)
+            for start in range(0, len(group), batch_size):
+                idx = group[start : start + batch_size]
+                scaled = [self.scaled(images[i]) for i in idx]
+                yield idx, collate(scaled, [""] * len(idx), self.charset, pad_to=width)
 
     @torch.inference_mode()
     def read(
