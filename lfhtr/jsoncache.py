@@ -33,7 +33,13 @@ def load_entries(path: Path) -> dict[str, dict]:
     return {key: entry for key, entry in stored.items() if isinstance(entry, dict)}
 
 
+def write_cache(path: Path, text: str) -> None:
+    """Replace a cache file atomically; a cache that cannot be written (a read-only or full home) costs
+    the next run the work again, never this run."""
+    with contextlib.suppress(DataError):
+        atomic_write(path, text)
+
+
 def save_entries(path: Path, entries: dict[str, dict]) -> None:
     """Replace the cache atomically; a failure to write is not an error."""
-    with contextlib.suppress(DataError):
-        atomic_write(path, json.dumps(entries, ensure_ascii=False, separators=(",", ":")))
+    write_cache(path, json.dumps(entries, ensure_ascii=False, separators=(",", ":")))

@@ -9,13 +9,29 @@ it gets Python's usual behaviour (warnings only).
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from rich.markup import escape
 
 from lfhtr import progress
+from lfhtr.errors import LfhtrError
 
 log = logging.getLogger("lfhtr")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class OneLine(logging.Filter):
+    """Every message is one line: a newline or other control character inside it (file names can hold
+    them) is shown escaped, so a name cannot forge or hide a line of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), record.msg)
+        return True
+
+
+log.addFilter(OneLine())
 
 
 class ConsoleHandler(logging.Handler):
@@ -38,8 +54,11 @@ def configure(quiet: bool = False, verbose: bool = False, log_file: Path | None 
     console = ConsoleHandler(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
     log.addHandler(console)
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        record = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            record = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise LfhtrError(f"--log-file {log_file}: cannot write it ({exc.strerror or exc}).") from None
         record.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         record.setLevel(logging.DEBUG if verbose else logging.INFO)
         log.addHandler(record)

@@ -20,6 +20,17 @@ LOCK_NAME = ".lfhtr.lock"
 
 
 def _acquire(path: Path, stage: str) -> int:
+    """A descriptor holding the lock on ``path``; a folder lfhtr cannot write is a one-line error."""
+    try:
+        return _lock(path, stage)
+    except OSError as exc:
+        raise LfhtrError(
+            f"{path}: cannot take the run folder's lock ({exc.strerror or exc}); set output to a writable "
+            "folder with free space."
+        ) from None
+
+
+def _lock(path: Path, stage: str) -> int:
     """A descriptor holding the lock on ``path``; raises naming the holder if another process has it."""
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,15 @@ def broken_plugin_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def outsider_plugin_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A third party's strategy and model, written from docs/plugins.md alone (``outsider_plugins.py``)."""
     yield from _installed(monkeypatch, "outsider-site")
+
+
+@pytest.fixture
+def gate_plugin_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Plugins that hold a run at a point a test chooses (``gate_plugins.py``), in this process and, through
+    PYTHONPATH, in the lfhtr processes it starts."""
+    site = str(FIXTURES / "gate-site")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [site, os.environ.get("PYTHONPATH")])))
+    yield from _installed(monkeypatch, "gate-site")
 
 
 def tiny_spec_data(tmp_path: Path, font_files: list[str], **overrides: Any) -> dict[str, Any]:

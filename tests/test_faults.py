@@ -9,13 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import pytest
 import torch
@@ -90,22 +93,68 @@ def test_kill_9_during_synth_then_rerun_matches_an_uninterrupted_run(
     assert labels == (reference / "labels.tsv").read_text()
 
 
+GATED = {"kind": "gated-conv", "width": 8}
+
+
 def test_kill_9_during_pretrain_then_resume_matches_an_uninterrupted_run(
-    make_session: Callable[..., Session],
+    make_session: Callable[..., Session], gate_plugin_site: None, tmp_path: Path
 ) -> None:
-    # enough steps that a loaded machine still kills the run before it ends
-    straight = make_session(output="straight", model=TINY_MODEL, pretrain={"steps": 200, "val_every": 10})
+    settings = {"steps": 40, "val_every": 10}
+    straight = make_session(output="straight", model=GATED, pretrain=settings)
     pretrain.run(straight)
-    session = make_session(output="killed", model=TINY_MODEL, pretrain={"steps": 200, "val_every": 10})
+    reached = tmp_path / "reached"  # the run waits inside step 26 for ever: the kill never races its end
+    gated = {**GATED, "after": 25, "reached": str(reached)}
+    session = make_session(output="killed", model=gated, pretrain=settings)
     last = session.output / "checkpoints" / "pretrain-last.pt"
-    _kill_when(["run", "pretrain", str(session.source)], lambda: _step_in(last.with_suffix(".json")) >= 20)
-    assert checkpoint.load(last)[0]["step"] < 200  # the file a kill interrupted is whole, not torn
+    _kill_when(["run", "pretrain", str(session.source)], reached.exists)
+    assert checkpoint.load(last)[0]["step"] == 20  # the file a kill interrupted is whole, not torn
     last.with_suffix(".json").unlink()  # resume reads its state (early stopping too) from the checkpoint
     result = CliRunner().invoke(app, ["run", "pretrain", str(session.source), "--resume"])
     assert result.exit_code == 0, result.output
     _assert_same_weights(last, straight.output / "checkpoints" / "pretrain-last.pt")
     steps = [json.loads(line)["step"] for line in (session.output / "logs" / "pretrain.jsonl").open()]
-    assert steps == list(range(10, 201, 10))  # no lost or doubled validation
+    assert steps == list(range(10, 41, 10))  # no lost or doubled validation
+
+
+def _lines(stream: IO[str]) -> queue.Queue[str]:
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    return lines
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "hangup"])
+def test_a_signal_mid_step_stops_after_that_step_and_resumes_bit_for_bit(
+    make_session: Callable[..., Session], gate_plugin_site: None, tmp_path: Path, signum: int
+) -> None:
+    """Ctrl-C or a closed terminal inside a step (after BatchNorm's statistics moved) stops after it."""
+    settings = {"steps": 30, "val_every": 10}
+    straight = make_session(output="straight", model=GATED, pretrain=settings)
+    pretrain.run(straight)
+    reached, release = tmp_path / "reached", tmp_path / "release"
+    gated = {**GATED, "after": 15, "reached": str(reached), "release": str(release)}
+    session = make_session(output="stopped", model=gated, pretrain=settings)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lfhtr", "run", "pretrain", str(session.source)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    lines = _lines(process.stderr)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 240
+    while not reached.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signum)
+    while "stopping after this step" not in lines.get(timeout=60):
+        pass
+    release.write_text("go")  # the step the signal landed in now finishes
+    assert process.wait(timeout=120) == 130
+    time.sleep(0.2)
+    shown = " ".join("".join(lines.queue).split())
+    assert "pretrain interrupted at step 16; continue with --resume" in shown, shown
+    last = session.output / "checkpoints" / "pretrain-last.pt"
+    assert checkpoint.load(last)[0]["step"] == 16
+    assert CliRunner().invoke(app, ["run", "pretrain", str(session.source), "--resume"]).exit_code == 0
+    _assert_same_weights(last, straight.output / "checkpoints" / "pretrain-last.pt")
 
 
 def test_sigterm_during_pretrain_saves_where_it_stopped_and_says_how_to_resume(
@@ -124,7 +173,7 @@ def test_sigterm_during_pretrain_saves_where_it_stopped_and_says_how_to_resume(
 
 
 def test_kill_9_during_adapt_then_resume_matches_an_uninterrupted_run(
-    make_session: Callable[..., Session], tmp_path: Path
+    make_session: Callable[..., Session], gate_plugin_site: None, tmp_path: Path
 ) -> None:
     base = make_session(output="base", model=TINY_MODEL, pretrain={"steps": 20, "val_every": 20})
     pretrain.run(base)
@@ -142,12 +191,14 @@ def test_kill_9_during_adapt_then_resume_matches_an_uninterrupted_run(
         "batch_size": 4,
         "lexicon": False,
     }
-    straight = make_session(output="straight", model=TINY_MODEL, adapt=options)
+    straight = make_session(output="straight", model=TINY_MODEL, adapt=options, augmenters=[{"kind": "gate"}])
     adapt.run(straight)
-    session = make_session(output="killed", model=TINY_MODEL, adapt=options)
+    reached = tmp_path / "reached"  # four images a step: the run waits in step 38 for ever
+    gate = {"kind": "gate", "after": 150, "reached": str(reached)}
+    session = make_session(output="killed", model=TINY_MODEL, adapt=options, augmenters=[gate])
     last = session.output / "checkpoints" / "adapt-last.pt"
-    _kill_when(["run", "adapt", str(session.source)], lambda: _step_in(last.with_suffix(".json")) >= 35)
-    assert 35 <= checkpoint.load(last)[0]["step"] < 60
+    _kill_when(["run", "adapt", str(session.source)], reached.exists)
+    assert checkpoint.load(last)[0]["step"] == 35
     result = CliRunner().invoke(app, ["run", "adapt", str(session.source), "--resume"])
     assert result.exit_code == 0, result.output
     _assert_same_weights(

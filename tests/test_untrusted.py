@@ -21,6 +21,8 @@ from lfhtr.atomic import atomic_write
 from lfhtr.cli import app
 from lfhtr.core import plugins
 from lfhtr.errors import CheckpointError, DataError
+from lfhtr.pages.locate import page_image
+from lfhtr.pages.parse import PageDocument
 from lfhtr.reading.reader import Reader
 from lfhtr.text.corpus import corpus_counts
 
@@ -194,3 +196,17 @@ def test_outputs_of_spec_commands_never_replace_what_they_should_not(tmp_path: P
     init = runner.invoke(app, ["init", str(tmp_path / "session.schema.json")])
     assert init.exit_code == 2 and "name the spec otherwise" in " ".join(init.output.split())
     assert json.loads(runner.invoke(app, ["spec", "schema"]).output)["title"]
+
+
+def test_a_page_files_image_name_is_looked_up_by_its_name_alone(tmp_path: Path) -> None:
+    outside = tmp_path / "private.png"
+    _word(outside)
+    scans, pages = tmp_path / "scans", tmp_path / "scans" / "page"
+    pages.mkdir(parents=True)
+    for named in ("../../private.png", str(outside)):
+        doc = PageDocument(pages / "p.xml", None, "page", named, None)  # type: ignore[arg-type]
+        with pytest.raises(DataError, match="is not in"):
+            page_image(doc, scans)
+    _word(scans / "private.png")
+    found = PageDocument(pages / "p.xml", None, "page", str(outside), None)  # type: ignore[arg-type]
+    assert page_image(found, scans) == scans / "private.png"  # the scan of that name, where scans are

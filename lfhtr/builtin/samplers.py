@@ -13,10 +13,11 @@ import string
 from collections import Counter
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from lfhtr.core.interfaces import BuildContext, PluginOptions, Share, TextSampler
 from lfhtr.errors import DataError
+from lfhtr.text.charset import nfc
 from lfhtr.text.corpus import (
     WeightedWords,
     builtin_counts,
@@ -68,6 +69,16 @@ class CorpusOptions(SamplerOptions):
     language: str = Field("en", description="wordfreq language when no corpora are given.")
     top_n: int = Field(50000, ge=1, description="Size of the built-in word list.")
 
+    @model_validator(mode="after")
+    def _wordfreq_has_the_language(self) -> CorpusOptions:
+        if not self.corpora:
+            from wordfreq import available_languages  # only when a built-in list is asked for
+
+            if self.language not in available_languages("best"):
+                known = ", ".join(sorted(available_languages("best")))
+                raise ValueError(f"wordfreq has no word list for {self.language!r} (it has: {known})")
+        return self
+
 
 def _read_word_list(path: Path, field: str) -> list[str]:
     check_text_file(path, field, "word list")
@@ -75,7 +86,7 @@ def _read_word_list(path: Path, field: str) -> list[str]:
         lines = path.read_text("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read word list ({exc}); fix {field}.") from None
-    return [line.split()[0] for line in lines if line.strip()]
+    return [nfc(line.split()[0]) for line in lines if line.strip()]
 
 
 def _capitalised(word: str) -> str:

@@ -6,9 +6,10 @@ name a target and a monitor set) without importing the spec, which imports the i
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_CHARSET = 4096
 """More characters than any script a model reads (Latin with every mark, Greek, Cyrillic together):
@@ -62,6 +63,17 @@ class LabelledSet(Strict):
     )
     limit: int | None = Field(None, ge=1, description="Use at most this many images (sorted by name).")
     pages: str | None = Field(None, description=PAGES)
+
+    @field_validator("pattern")
+    @classmethod
+    def _has_a_text_group(cls, pattern: str) -> str:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc})") from None
+        if "text" not in compiled.groupindex:
+            raise ValueError("needs a group named text, e.g. '[^_]*_(?P<text>.+)'")
+        return pattern
 
 
 class UnlabelledSet(Strict):

@@ -40,8 +40,8 @@ class SynthSettings(Strict):
 class PretrainSettings(Strict):
     steps: int = Field(15000, ge=1, description="Optimiser steps on on-the-fly synthetic batches.")
     batch_size: int = Field(32, ge=1)
-    lr: float = Field(1e-3, gt=0, description="Peak AdamW learning rate (one-cycle schedule).")
-    weight_decay: float = Field(1e-4, ge=0)
+    lr: float = Field(1e-3, gt=0, le=10, description="Peak AdamW learning rate (one-cycle schedule).")
+    weight_decay: float = Field(1e-4, ge=0, le=10)
     warmup: float = Field(0.05, ge=0, le=0.5, description="Fraction of steps spent warming up.")
     grad_clip: float = Field(5.0, gt=0)
     val_size: int = Field(256, ge=1, description="Size of the fixed synthetic validation set.")
@@ -260,9 +260,15 @@ def validate(data: Any, source: str = "spec") -> SessionSpec:
         raise SpecError(format_validation_error(exc, data, source)) from None
 
 
+MAX_SPEC_BYTES = 4 * 2**20
+"""A spec is a few kilobytes; a larger file (or a FIFO, a device) is refused before it is read."""
+
+
 def load(path: Path, overrides: list[str] | None = None) -> SessionSpec:
     """The spec in ``path``, with ``dotted.key=value`` overrides applied before validation."""
     try:
+        if path.exists() and (not path.is_file() or path.stat().st_size > MAX_SPEC_BYTES):
+            raise SpecError(f"{path}: not a spec (a spec is a JSON file of at most {MAX_SPEC_BYTES} bytes).")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(f"{path}: no such spec file; create one with `lfhtr init {path}`.") from None

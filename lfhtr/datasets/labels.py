@@ -20,6 +20,8 @@ from lfhtr.imaging.folder import ImageSet, load_folder
 from lfhtr.log import log
 from lfhtr.pages.cut import load_page_regions
 from lfhtr.pages.parse import Unit
+from lfhtr.text.charset import nfc
+from lfhtr.text.corpus import check_text_file
 
 
 def _tab_separated(path: Path, number: int, line: str) -> tuple[str, str]:
@@ -40,6 +42,7 @@ def _pairs(path: Path, split: Callable[[Path, int, str], tuple[str, str]]) -> di
     repeated: list[str] = []
     for number, line in _lines(path):
         name, text = split(path, number, line)
+        name, text = nfc(name), nfc(text.strip())
         if name in labels:
             repeated.append(name)
         labels[name] = text
@@ -75,6 +78,8 @@ def read_iam(path: Path) -> dict[str, str]:
 
 def _lines(path: Path) -> list[tuple[int, str]]:
     """Numbered non-empty lines; a byte-order mark is not part of the first name."""
+    if path.exists():
+        check_text_file(path, "labels", "labels")  # a FIFO would block evaluate for ever
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -106,20 +111,21 @@ def _from_names(names: list[str], pattern: str) -> dict[str, str]:
     for name in names:
         match = compiled.fullmatch(PurePosixPath(name).stem)
         if match:
-            found[name] = match["text"]
+            found[name] = nfc(match["text"].strip())
     return found
 
 
 def _matching(labels: dict[str, str], names: list[str]) -> dict[str, str]:
-    """Each image's label: by relative path, or by bare file name where that name is unique."""
+    """Each image's label: by relative path, or by bare file name where that name is unique; names
+    compared composed (NFC), as a file system may hand them over decomposed."""
     bases: dict[str, list[str]] = {}
     for name in names:
-        bases.setdefault(PurePosixPath(name).name, []).append(name)
+        bases.setdefault(nfc(PurePosixPath(name).name), []).append(name)
     matched = {}
     for name in names:
-        base = PurePosixPath(name).name
-        if name in labels:
-            matched[name] = labels[name]
+        key, base = nfc(name), nfc(PurePosixPath(name).name)
+        if key in labels:
+            matched[name] = labels[key]
         elif base in labels and len(bases[base]) == 1:
             matched[name] = labels[base]
     return matched

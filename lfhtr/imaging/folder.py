@@ -23,6 +23,9 @@ MAX_ASPECT = 100
 gigabytes."""
 INVERT_BELOW = 110
 """A word image whose mean grey is below this is light ink on dark ground, and is inverted."""
+RANGE_PERCENTILES = (0.1, 99.9)
+"""The grey range of a 16-bit or float image, robust to a few saturated pixels (a hot pixel at the
+maximum would otherwise squeeze the page into the dark half and invert it)."""
 MIN_CONTRAST = 8
 """Grey levels between the darkest and lightest pixel below which an image holds no ink to read."""
 
@@ -73,9 +76,11 @@ def greyscale(img: Image.Image) -> Image.Image:
         return paper.convert("L")
     if img.mode.startswith(("I", "F")):  # 16/32-bit integer and float: stretch their own range to 0-255
         values = np.asarray(img, dtype=np.float64)
-        low, high = float(values.min()), float(values.max())
+        low, high = (float(v) for v in np.percentile(values, RANGE_PERCENTILES))
+        if high <= low:  # a nearly uniform image: its full range, if it has one
+            low, high = float(values.min()), float(values.max())
         scaled = (values - low) * (255.0 / (high - low)) if high > low else np.zeros_like(values)
-        return Image.fromarray(np.round(scaled).astype(np.uint8))
+        return Image.fromarray(np.round(np.clip(scaled, 0, 255)).astype(np.uint8))
     return img.convert("L")
 
 

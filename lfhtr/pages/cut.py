@@ -66,7 +66,11 @@ def load_page_regions(
     for xml in page_files(pages, include):
         if limit is not None and len(result.found.images) >= limit:
             break
-        doc = read_document(xml)
+        try:
+            doc = read_document(xml)
+        except DataError as exc:  # one malformed export must not cost the other pages
+            result.found.skipped.append(f"{xml.name} ({exc})")
+            continue
         result.documents.append(doc)
         regions = doc.regions(unit)
         if not regions:

@@ -24,11 +24,12 @@ def page_files(folder: Path, include: list[str]) -> list[Path]:
 
 def page_image(doc: PageDocument, images: Path) -> Path:
     """The scan a document describes: its named file in the images folder, else beside the XML, else the
-    image with the XML's stem."""
+    image with the XML's stem. Only the name's last part is used: a page file from elsewhere may name
+    ``/home/them/scans/0001.jpg`` or ``../../secret.png``, and no path inside it is followed."""
     candidates = []
     if doc.image_name:
-        named = Path(doc.image_name.replace("\\", "/"))
-        candidates += [images / named.name, doc.xml.parent / named, images / named]
+        name = Path(doc.image_name.replace("\\", "/")).name
+        candidates += [images / name, doc.xml.parent / name]
     candidates += [images / (doc.xml.stem + suffix) for suffix in sorted(IMAGE_SUFFIXES)]
     for path in candidates:
         if path.is_file():

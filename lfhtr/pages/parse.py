@@ -15,8 +15,11 @@ from typing import Literal
 
 from lfhtr.errors import DataError
 from lfhtr.pages.straighten import Point
+from lfhtr.text.charset import nfc
 
 Unit = Literal["word", "line"]
+MAX_PAGE_BYTES = 64 * 2**20
+"""PAGE and ALTO files of a page hold kilobytes to a few megabytes; a larger one is refused unread."""
 
 
 @dataclass
@@ -82,7 +85,7 @@ def _page_text(word: ET.Element) -> str | None:
     equivs.sort(key=lambda e: e.get("index", "0").zfill(9))  # the lowest index is the best reading
     for equiv in equivs:
         for unicode in children(equiv, "Unicode"):
-            return unicode.text or ""
+            return nfc(unicode.text or "")
     return None
 
 
@@ -102,6 +105,8 @@ def _alto_polygon(string: ET.Element) -> list[Point]:
 def read_document(xml: Path) -> PageDocument:
     """A PAGE or ALTO file's word regions; a file that is neither is a one-line error."""
     try:
+        if xml.stat().st_size > MAX_PAGE_BYTES:
+            raise DataError(f"{xml}: larger than a page file ({MAX_PAGE_BYTES} bytes); refused unread.")
         tree = ET.parse(xml)
     except (ET.ParseError, OSError) as exc:
         raise DataError(f"{xml}: not readable XML ({exc}); export the page as PAGE-XML or ALTO.") from None
@@ -127,12 +132,12 @@ def read_document(xml: Path) -> PageDocument:
         size = _size(page.get("WIDTH"), page.get("HEIGHT")) if page is not None else None
         doc = PageDocument(xml, root, "alto", name.strip(), size)
         for string in descendants(root, "String"):
-            doc.words.append(
-                Region(string.get("ID", "?"), _alto_polygon(string), string.get("CONTENT"), string)
-            )
+            content = string.get("CONTENT")
+            text = None if content is None else nfc(content)
+            doc.words.append(Region(string.get("ID", "?"), _alto_polygon(string), text, string))
         for line in descendants(root, "TextLine"):
             strings = children(line, "String")
-            text = " ".join(s.get("CONTENT", "") for s in strings) if strings else None
+            text = nfc(" ".join(s.get("CONTENT", "") for s in strings)) if strings else None
             baseline = _points(line.get("BASELINE", ""))  # ALTO 4 points; older ALTO's single y says nothing
             doc.lines.append(Region(line.get("ID", "?"), _alto_polygon(line), text, line, baseline))
         return doc

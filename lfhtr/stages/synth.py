@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from lfhtr.stages.runrecord import record_start
 SHARD = 250
 
 _worker_pipeline: SynthPipeline | None = None
+
+
+_NUMBERED = re.compile(r"\d{7}")
 
 
 def _png(image_array: object) -> bytes:
@@ -124,5 +128,18 @@ def run(session: Session, workers: int | None = None) -> Path:
         _rows(folder, sign, start, min(start + SHARD, count)) or "" for start in range(0, count, SHARD)
     )
     atomic_write(folder / "labels.tsv", manifest)
+    _remove_beyond(folder, count)
     log.info(f"synth: {count} images and labels.tsv in {folder}")
     return folder
+
+
+def _remove_beyond(folder: Path, count: int) -> None:
+    """Images and shard manifests an earlier, larger ``synth.count`` wrote: a folder of ``count`` images
+    is what the spec says, and a reader of the folder would take the stale ones for part of the set.
+    Only lfhtr's own names (``0001234.png``, ``parts/0001000.tsv``) are removed."""
+    written = [*folder.glob("*.png"), *(folder / "parts").glob("*.tsv")]
+    stale = [p for p in written if _NUMBERED.fullmatch(p.stem) and int(p.stem) >= count]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    if stale:
+        log.info(f"synth: removed {len(stale)} files an earlier, larger synth.count wrote")

@@ -13,6 +13,12 @@ LETTER_SHARE = 0.002
 of wordfreq's 50,000, which keeps é in French and drops the odd loanword's letters."""
 
 
+def nfc(text: str) -> str:
+    """``text`` in Unicode's composed form: an ä typed as a + combining diaeresis (as macOS file names and
+    some exports write it) is the one character ä, as in the charset and the model's readings."""
+    return unicodedata.normalize("NFC", text)
+
+
 def charset_for(words: Iterable[str]) -> str:
     """The letters a corpus writes (both cases), digits and common punctuation, as a charset string."""
     listed = list(words)

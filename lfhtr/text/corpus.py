@@ -14,9 +14,9 @@ import stat
 from collections import Counter
 from pathlib import Path
 
-from lfhtr.atomic import atomic_write
 from lfhtr.errors import DataError
-from lfhtr.text.charset import Charset
+from lfhtr.jsoncache import write_cache
+from lfhtr.text.charset import Charset, nfc
 from lfhtr.text.languages import unfold
 
 
@@ -53,7 +53,7 @@ def corpus_counts(paths: list[Path]) -> Counter[str]:
         try:
             with path.open(encoding="utf-8", errors="replace") as handle:
                 for line in handle:
-                    counts.update(line.split())
+                    counts.update(nfc(line).split())
         except OSError as exc:
             raise DataError(f"{path}: cannot read corpus ({exc.strerror}); fix corpus.corpora.") from None
     return counts
@@ -67,7 +67,7 @@ def restrict(counts: Counter[str], charset: Charset, max_length: int) -> Counter
 
 
 def save_counts(path: Path, counts: Counter[str]) -> None:
-    atomic_write(path, json.dumps(dict(counts.most_common()), ensure_ascii=False))
+    write_cache(path, json.dumps(dict(counts.most_common()), ensure_ascii=False))
 
 
 def load_counts(path: Path) -> Counter[str] | None:

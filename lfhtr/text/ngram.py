@@ -14,7 +14,7 @@ import random
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from lfhtr.atomic import atomic_write
+from lfhtr.jsoncache import write_cache
 
 BOUNDARY = "\x02"  # start padding and end-of-word symbol; never part of a charset (it is not printable)
 
@@ -64,7 +64,7 @@ class CharNgram:
         return word
 
     def save(self, path: Path) -> None:
-        atomic_write(path, json.dumps({"order": self.order, "table": self.table}, ensure_ascii=False))
+        write_cache(path, json.dumps({"order": self.order, "table": self.table}, ensure_ascii=False))
 
     @classmethod
     def load(cls, path: Path) -> CharNgram | None:

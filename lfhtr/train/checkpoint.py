@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import torch
 
 from lfhtr.atomic import atomic_path, atomic_write
-from lfhtr.errors import CheckpointError
+from lfhtr.errors import CheckpointError, LfhtrError
 from lfhtr.train import runlog
 
 
@@ -35,6 +36,15 @@ def resumable(path: Path, meta: dict[str, Any], expected: dict[str, Any]) -> Non
 
 
 def save(path: Path, state: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Write a checkpoint and its sidecar atomically; weights that are not finite are never written, so
+    the previous checkpoint stays the one a resume starts from."""
+    weights = state.get("model", {})
+    broken = [name for name, t in weights.items() if t.is_floating_point() and not t.isfinite().all()]
+    if broken:
+        raise LfhtrError(
+            f"training diverged: {broken[0]} holds NaN or infinite weights at step {meta.get('step', '?')}; "
+            f"nothing was saved over {path.name}. Lower the learning rate, then --resume or --restart."
+        )
     with atomic_path(path) as tmp:
         try:
             torch.save({"state": state, "meta": meta}, tmp)
@@ -51,7 +61,9 @@ def load(path: Path, map_location: str | torch.device = "cpu") -> tuple[dict[str
             f"{path}: checkpoint not found; run `lfhtr run pretrain` first or fix the path."
         )
     try:
-        blob = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch warns before refusing a pickle; lfhtr's refusal says it
+            warnings.simplefilter("ignore")
+            blob = torch.load(path, map_location=map_location, weights_only=True)
         return blob["state"], blob["meta"]
     except pickle.UnpicklingError:
         raise CheckpointError(

@@ -122,8 +122,24 @@ class Trainer:
 
 
 @torch.inference_mode()
+def _ctc_frames_needed(ids: list[int]) -> int:
+    """Frames CTC needs to write ``ids``: one per character, and a blank between two equal ones."""
+    return len(ids) + sum(a == b for a, b in zip(ids, ids[1:]))
+
+
+@torch.inference_mode()
+def _readable(recognizer: Recognizer, batch: Batch) -> list[int]:
+    """Indices of the batch's texts short enough for the frames the network gives their images: a
+    longer one has no CTC alignment, and would count as a loss of zero."""
+    _, lengths = recognizer.net(batch.images.to(recognizer.device), batch.widths.to(recognizer.device))
+    encoded = [recognizer.charset.encode(text) for text in batch.texts]
+    return [i for i, ids in enumerate(encoded) if _ctc_frames_needed(ids) <= int(lengths[i])]
+
+
+@torch.no_grad()
 def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_size: int = 64) -> float:
-    """Mean loss on labelled images; characters outside the charset are left out of the target."""
+    """Mean loss on labelled images; characters outside the charset are left out of the target, and a
+    text longer than its image can be read as is left out of the mean."""
     net, device = recognizer.net, recognizer.device
     objective = TrainingObjective(net)
     was_training = net.training
@@ -133,6 +149,10 @@ def labelled_loss(recognizer: Recognizer, images: list, texts: list[str], batch_
     order = [i for i in sorted(range(len(images)), key=lambda i: images[i].shape[1]) if covered[i]]
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
+        batch = collate([images[i] for i in idx], [covered[i] for i in idx], recognizer.charset)
+        idx = [idx[j] for j in _readable(recognizer, batch)]
+        if not idx:
+            continue
         batch = collate([images[i] for i in idx], [covered[i] for i in idx], recognizer.charset)
         total += float(batch_loss(objective, batch, device)) * len(idx)
         count += len(idx)
