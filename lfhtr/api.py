@@ -7,14 +7,16 @@ does. It sits above the stages it calls, so the stages can take a plain session 
 
 from __future__ import annotations
 
-import contextlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from lfhtr import session
+from lfhtr.errors import Interrupted, LfhtrError
 from lfhtr.runlock import locked
+from lfhtr.stages.runrecord import record_end
 
 T = TypeVar("T")
 
@@ -51,7 +53,24 @@ class Session(session.Session):
         return self._in_run_folder("transcribe", lambda: transcribe.run(self, images, checkpoint))
 
     def _in_run_folder(self, stage: str, work: Callable[[], T]) -> T:
-        first_rank = os.environ.get("RANK", "0") == "0"
-        with locked(self.output, stage, self.owned_folders()) if first_rank else contextlib.nullcontext():
+        if os.environ.get("RANK", "0") != "0":  # rank 0 holds the lock and keeps the records for all
             return work()
+        with locked(self.output, stage, self.owned_folders()):
+            started = time.time()
+            try:
+                result = work()
+            except BaseException as exc:
+                record_end(self.output, stage, started, _outcome(exc))
+                raise
+            record_end(self.output, stage, started, "ok")
+            return result
+
+
+def _outcome(exc: BaseException) -> str:
+    """How a stage that raised ``exc`` ended, in a run record's words."""
+    if isinstance(exc, Interrupted | KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(exc, LfhtrError):
+        return f"error: {exc}"
+    return f"crashed: {type(exc).__name__}: {exc}"
 

@@ -26,6 +26,14 @@ Device = Annotated[
     str | None,  # noqa: UP007
     typer.Option(help="Device for this run (auto, cpu, cuda, cuda:1); overrides hardware.device."),
 ]
+Threads = Annotated[
+    int | None,  # noqa: UP007
+    typer.Option(
+        min=1,
+        help="CPU threads for this run; overrides hardware.threads and OMP_NUM_THREADS (default: one per "
+        "CPU this process may use).",
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bars.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug messages too.")]
 LogFile = Annotated[
@@ -44,13 +52,18 @@ def load_session(
     path: Path,
     set_: list[str] | None = None,
     device: str | None = None,
+    threads: int | None = None,
     quiet: bool = False,
     verbose: bool = False,
     log_file: Path | None = None,
 ) -> Session:
     """The spec with the command line's overrides, and logging set up as asked."""
     log.configure(quiet, verbose, log_file)
-    overrides = [*(set_ or []), *([f"hardware.device={device}"] if device else [])]
+    overrides = [
+        *(set_ or []),
+        *([f"hardware.device={device}"] if device else []),
+        *([f"hardware.threads={threads}"] if threads else []),
+    ]
     return Session.load(path, overrides)
 
 
@@ -69,6 +82,7 @@ def _parameter(name: str, annotation: object, default: object = inspect.Paramete
 COMMON = (
     _parameter("set_", Sets, None),
     _parameter("device", Device, None),
+    _parameter("threads", Threads, None),
     _parameter("quiet", Quiet, False),
     _parameter("verbose", Verbose, False),
     _parameter("log_file", LogFile, None),
@@ -81,7 +95,8 @@ Work = Callable[..., object]
 def command(app: typer.Typer, name: str) -> Callable[[Work], Work]:
     """Register ``work(session, **own_options)`` as the command ``name SPEC [own options] [common options]``.
 
-    The spec is loaded with the common options applied (``--set``, ``--device``, logging): one place
+    The spec is loaded with the common options applied (``--set``, ``--device``, ``--threads``,
+    logging): one place
     for what every stage command shares, so none can forget an option.
     """
 

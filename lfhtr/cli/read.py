@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 from lfhtr import log, tsv
 from lfhtr.atomic import atomic_write
+from lfhtr.cli.options import Threads
+from lfhtr.core.spec import DeviceSettings
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, load_folder
 from lfhtr.outputs import guard_output
@@ -78,6 +80,7 @@ def read(
     ] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 64,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, ...")] = "cpu",
+    threads: Threads = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
     force: Annotated[
         bool, typer.Option(help="Replace an existing --output that is not a TSV, JSON or text file.")
@@ -85,8 +88,11 @@ def read(
 ) -> None:
     """Read word images with a model; TSV (file, text, confidence) or JSON."""
     from lfhtr.reading.reader import Reader
+    from lfhtr.train.device import configure_threads
 
     log.configure(quiet=quiet)
+    count, reason = configure_threads(DeviceSettings(threads=threads or 0))
+    log.log.info(f"read: {count} CPU threads ({reason})")
     if output is not None:
         guard_output(output, force, _inputs(model, images, output), (".tsv", ".json", ".txt"))
     reader = Reader.load(model, device, lexicon, batch_size=batch_size)

@@ -61,7 +61,13 @@ class PretrainSettings(Strict):
 
 class DeviceSettings(Strict):
     device: str = Field("auto", description="auto (CUDA when present), cpu, cuda, cuda:1, ...")
-    threads: int = Field(0, ge=0, description="torch CPU threads; 0 = one per available core.")
+    threads: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="torch CPU threads; 0 = OMP_NUM_THREADS if set, else one per CPU this process may use "
+        "(its affinity, capped by a cgroup CPU quota). `--threads` sets it for one run.",
+    )
     amp: bool = Field(
         True,
         description="Mixed-precision training: fp16 on CUDA, bf16 on CPUs with bf16 in hardware "

@@ -20,10 +20,10 @@ def setup(session: Session, ranks: Ranks = SINGLE_PROCESS) -> torch.device:
     device = select_device(session.spec.hardware)
     if ranks.active and device.type == "cuda":
         device = torch.device("cuda", ranks.local_rank)
-    threads = configure_threads(session.spec.hardware)
+    threads, reason = configure_threads(session.spec.hardware)
     torch.manual_seed(session.spec.seed)
     random.seed(session.spec.seed)
-    log.info(f"device: {device} ({threads} CPU threads)")
+    log.info(f"device: {device} ({threads} CPU threads: {reason})")
     return device
 
 

@@ -1,4 +1,5 @@
-"""A run folder that describes itself: what each stage ran with, written as the stage starts its work.
+"""A run folder that describes itself: what each stage ran with, written as the stage starts its work,
+and how it ended (end time, duration, outcome), added when it stops.
 
 One JSON file per stage start under ``logs/runs/``: the resolved spec (every default filled in), the
 command line, and the versions of lfhtr, Python, torch and every plugin in use, so a result can be
@@ -28,7 +29,7 @@ def record_start(session: Session, stage: str) -> Path:
     now = time.gmtime()
     record: dict[str, Any] = {
         "stage": stage,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", now),
+        "started": _utc(now),
         "command": shlex.join(sys.argv),
         "spec_file": str(Path(session.source).resolve()),
         "versions": {
@@ -42,6 +43,25 @@ def record_start(session: Session, stage: str) -> Path:
     path = session.output / "logs" / "runs" / f"{time.strftime('%Y%m%d-%H%M%S', now)}-{stage}.json"
     atomic_write(path, json.dumps(record, indent=2, ensure_ascii=False))
     return path
+
+
+def record_end(output: Path, stage: str, since: float, outcome: str) -> None:
+    """Add the end time, duration and outcome (``ok``, ``interrupted``, ``error: …``) to the records this
+    stage wrote since ``since`` (a ``time.time()``), so a run folder says how each run ended."""
+    now = time.time()
+    for path in (output / "logs" / "runs").glob(f"*-{stage}.json"):
+        try:
+            if path.stat().st_mtime < since:
+                continue
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        ended = {"ended": _utc(time.gmtime(now)), "duration_s": round(now - since, 1), "exit": outcome}
+        atomic_write(path, json.dumps({**record, **ended}, indent=2, ensure_ascii=False))
+
+
+def _utc(moment: time.struct_time) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", moment)
 
 
 ABSENT = object()

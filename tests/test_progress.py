@@ -1,0 +1,69 @@
+"""Long work is visible wherever it runs: lines outside a terminal, rates over wall time, and run
+records that say how each run ended."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from lfhtr import progress
+from lfhtr.api import Session
+from lfhtr.cli import app
+from lfhtr.errors import LfhtrError
+from lfhtr.train.trainer import Trainer
+
+TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}
+
+
+def test_outside_a_terminal_each_task_prints_lines_with_done_total_rate_and_eta(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
+    for i in range(3):
+        image = np.full((40, 60 + 10 * i), 255, np.uint8)
+        image[12:28, 6:50] = 0
+        Image.fromarray(image).save(tmp_path / f"w{i}.png")
+    result = CliRunner().invoke(app, ["read", "en", str(tmp_path), "-o", str(tmp_path / "out.tsv")])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("read: ") and "/3" in line]
+    assert lines[0].startswith("read: 0/3, - img/s, eta -") and lines[-1].startswith("read: 3/3, ")
+    assert all(" img/s, eta " in line and line.endswith("greedy + lexicon") for line in lines)
+
+
+def test_the_rate_is_counted_over_wall_time_from_where_the_task_resumed() -> None:
+    bar = progress.StageProgress("step", lines=False, disable=True)
+    task = bar.add_task("pretrain", total=1000, completed=400, status="")
+    time.sleep(0.2)
+    bar.advance(task, 100)  # one large advance: a burst rate would be thousands a second
+    rate = progress.wall_rate(bar.tasks[0])
+    assert rate is not None and 100 / 0.4 < rate < 100 / 0.19
+    assert progress.describe(bar.tasks[0], "step").startswith("pretrain: 500/1000, ")
+
+
+def _records(session: Session) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((session.output / "logs" / "runs").glob("*.json"))]
+
+
+def test_run_records_say_when_and_how_each_run_ended(
+    make_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = make_session(model=TINY_MODEL, synth={"count": 4}, pretrain={"steps": 6, "val_every": 3})
+    session.synth()
+
+    def interrupted(self: Trainer, batch: object, model: object = None) -> float:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "train_step", interrupted)
+    with pytest.raises(LfhtrError, match="pretrain interrupted"):
+        session.pretrain()
+    synth, pretrain = _records(session)
+    assert synth["exit"] == "ok" and pretrain["exit"] == "interrupted"
+    for record in (synth, pretrain):
+        assert record["ended"] >= record["started"] and record["duration_s"] >= 0
