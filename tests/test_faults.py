@@ -116,10 +116,12 @@ def test_kill_9_during_pretrain_then_resume_matches_an_uninterrupted_run(
     assert steps == list(range(10, 41, 10))  # no lost or doubled validation
 
 
-def _lines(stream: IO[str]) -> queue.Queue[str]:
+def _lines(stream: IO[str]) -> tuple[queue.Queue[str], threading.Thread]:
+    """The stream's lines as they come, read by a thread that ends at the stream's end."""
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
-    return lines
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True)
+    reader.start()
+    return lines, reader
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "hangup"])
@@ -139,7 +141,7 @@ def test_a_signal_mid_step_stops_after_that_step_and_resumes_bit_for_bit(
         stdout=subprocess.DEVNULL,
         text=True,
     )
-    lines = _lines(process.stderr)  # type: ignore[arg-type]
+    lines, reader = _lines(process.stderr)  # type: ignore[arg-type]
     deadline = time.monotonic() + 240
     while not reached.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -148,7 +150,7 @@ def test_a_signal_mid_step_stops_after_that_step_and_resumes_bit_for_bit(
         pass
     release.write_text("go")  # the step the signal landed in now finishes
     assert process.wait(timeout=120) == 130
-    time.sleep(0.2)
+    reader.join(timeout=60)  # every line the run wrote, up to its end
     shown = " ".join("".join(lines.queue).split())
     assert "pretrain interrupted at step 16; continue with --resume" in shown, shown
     last = session.output / "checkpoints" / "pretrain-last.pt"
