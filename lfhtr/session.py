@@ -10,8 +10,9 @@ from typing import Any
 from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
-from lfhtr.core.interfaces import BuildContext
+from lfhtr.core.interfaces import BuildContext, Segmenter
 from lfhtr.errors import LfhtrError, SpecError
+from lfhtr.pages.auto import AUTO, segmented_pages
 from lfhtr.text.charset import Charset
 
 
@@ -131,6 +132,19 @@ class Session:
     @property
     def cache_dir(self) -> Path:
         return self.output / "cache"
+
+    @cached_property
+    def segmenter(self) -> Segmenter:
+        return self.build("segmenter", self.spec.segmenter)
+
+    def page_source(
+        self, images: Path, pages: str, include: list[str], limit: int | None
+    ) -> Path | list[Path]:
+        """Where an image set's page files are: its ``pages`` folder, or for ``auto`` the layouts the
+        spec's segmenter finds on the scans in ``images`` (cached in the run folder)."""
+        if pages == AUTO:
+            return segmented_pages(images, include, self.segmenter, self.cache_dir / "segmentation", limit)
+        return self.resolve(pages)
 
     def context(self) -> BuildContext:
         return BuildContext(self.charset, self.cache_dir, self.spec.seed, self.base_dir)

@@ -10,6 +10,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 # torch first and pinned here (not in pyproject): a bare `torch` requirement can pull a multi-GB CUDA build
 .venv/bin/python -m pip install -q "${TORCH_REQUIREMENT:-torch==2.13.0}"
-.venv/bin/python -m pip install -q -e ".[${extras}]" ./plugins/lfhtr-page-clutter
+.venv/bin/python -m pip install -q -e ".[${extras}]" ./plugins/lfhtr-page-clutter ./plugins/lfhtr-kraken
 bash scripts/install-fonts.sh
 echo "setup: done; activate with '. .venv/bin/activate'"

@@ -173,11 +173,10 @@ def test_an_outsider_segmenter_is_chosen_in_the_spec_and_its_layout_checked(
         segment_scan(stray.build("segmenter", stray.spec.segmenter), _scan(tmp_path))
 
 
-def test_the_built_in_segmenter_reads_the_whole_scan_as_one_line(
+def test_the_whole_page_segmenter_reads_the_whole_scan_as_one_line(
     make_session: Callable[..., Session], tmp_path: Path
 ) -> None:
-    session = make_session()
-    assert session.spec.segmenter.kind == "whole-page"
+    session = make_session(segmenter={"kind": "whole-page"})
     layout = segment_scan(session.build("segmenter", session.spec.segmenter), _scan(tmp_path))
     [line] = layout.lines()
     assert line.baseline == ((0.0, 60.0), (120.0, 60.0))

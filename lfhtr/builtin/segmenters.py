@@ -7,13 +7,15 @@ segmenter that finds them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
+
+import numpy as np
 
 from lfhtr.core.interfaces import PluginOptions, Segmenter
 from lfhtr.core.layout import PageLayout, TextLine, TextRegion
-
-if TYPE_CHECKING:
-    import numpy as np
+from lfhtr.imaging.ink import find_ink
+from lfhtr.imaging.orientation import split_by_orientation
+from lfhtr.imaging.textlines import FoundLine, find_ridges, line_pitch, ridge_map, trace_line
 
 BASELINE_AT = 0.75
 """Where the baseline of a line that fills its image lies, as a share of the height from the top: below
@@ -29,3 +31,59 @@ class WholePage(Segmenter[PluginOptions]):
         y = BASELINE_AT * height
         line = TextLine("l1", ((0.0, y), (float(width), y)), box)
         return PageLayout(width, height, (TextRegion("r1", box, (line,)),))
+
+
+class InkRidges(Segmenter[PluginOptions]):
+    """Lines found as ridges of the page's ink (``lfhtr.imaging.textlines``), level and turned
+    sideways (``lfhtr.imaging.orientation``); one region, level lines top to bottom, then sideways
+    lines left to right."""
+
+    version = "1"
+
+    def segment(self, page: np.ndarray) -> PageLayout:
+        height, width = page.shape
+        found = find_ink(page)
+        pitch = line_pitch(found.ink)
+        level_ink, sideways_ink = split_by_orientation(found.ink, pitch)
+        level = [_to_scan(line, found.scale, (width, height)) for line in _lines(level_ink, pitch)]
+        turned_height = sideways_ink.shape[0]
+        sideways = [
+            _to_scan(_upright(line, turned_height), found.scale, (width, height), orientation=90.0)
+            for line in _lines(np.rot90(sideways_ink, -1), pitch)
+        ]
+        level.sort(key=lambda line: float(np.mean([y for _, y in line.baseline])))
+        sideways.sort(key=lambda line: float(np.mean([x for x, _ in line.baseline])))
+        lines = tuple(replace(line, id=f"l{number}") for number, line in enumerate(level + sideways, 1))
+        box = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+        return PageLayout(width, height, (TextRegion("r1", box, lines),) if lines else ())
+
+
+def _lines(ink: np.ndarray, pitch: float) -> list[FoundLine]:
+    blurred = ridge_map(ink, pitch)
+    traced = (trace_line(ink, ridge, pitch) for ridge in find_ridges(blurred, pitch))
+    return [line for line in traced if line is not None]
+
+
+def _upright(line: FoundLine, turned_height: int) -> FoundLine:
+    """A line found on the page turned a quarter clockwise, in the page's frame, where it runs upwards:
+    a point (x, y) of the turned page is (y, H - 1 - x) of the page, H the page's height."""
+    flip = turned_height - 1 - line.xs
+    return FoundLine(flip, line.baseline, line.top, line.bottom)
+
+
+def _to_scan(line: FoundLine, scale: float, size: tuple[int, int], orientation: float = 0.0) -> TextLine:
+    """``line`` in scan pixels, clamped to the page; a sideways line's ``xs`` hold its rows and its
+    other arrays its columns (``_upright``)."""
+    width, height = size
+
+    def points(first: np.ndarray, second: np.ndarray) -> tuple[tuple[float, float], ...]:
+        if orientation:
+            first, second = second, first
+        return tuple(
+            (float(np.clip(x / scale, 0, width)), float(np.clip(y / scale, 0, height)))
+            for x, y in zip(first, second)
+        )
+
+    upper = points(line.xs, line.top)
+    lower = points(line.xs[::-1], line.bottom[::-1])
+    return TextLine("", points(line.xs, line.baseline), upper + lower, orientation)

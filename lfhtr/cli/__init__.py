@@ -1,6 +1,7 @@
 """The `lfhtr` command: a thin Typer layer that parses, loads the session and calls a stage.
 
-One module per command group (``run``, ``spec``, ``read``, ``fonts``, ``plugins``, ``export``); this one
+One module per command group (``run``, ``spec``, ``read``, ``segment``, ``fonts``, ``plugins``,
+``export``); this one
 assembles them. Stages import torch, so they are imported only when run: `lfhtr --help`, `init` and
 `spec` stay quick. Every expected failure is an LfhtrError, printed as one line with a non-zero exit code.
 """
@@ -15,7 +16,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from lfhtr import log
-from lfhtr.cli import export, fonts, plugins, read, run, spec
+from lfhtr.cli import export, fonts, plugins, read, run, segment, spec
 from lfhtr.cli.options import command
 from lfhtr.errors import LfhtrError
 from lfhtr.version import __version__
@@ -62,6 +63,7 @@ def main_options(
 app.command()(spec.init)
 app.command("plugins")(plugins.list_plugins)
 app.command("read")(read.read)
+app.command("segment")(segment.segment)
 app.command("models")(read.models)
 command(app, "export")(export.export)
 

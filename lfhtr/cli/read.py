@@ -51,6 +51,25 @@ def _images(reader: Reader, paths: list[Path]) -> tuple[list[str], list[np.ndarr
     return keys, images
 
 
+def _page_scans(paths: list[Path], pages: str | None) -> list[Path]:
+    """The page scans among ``paths`` (files and folders' images): all of them where ``pages`` is set,
+    none when none is a page; a mix is an error that says what to do."""
+    from lfhtr.imaging.folder import list_images
+    from lfhtr.reading.pagereader import is_page_scan
+
+    files = [p for path in paths for p in (list_images(path, ["*"], None) if path.is_dir() else [path])]
+    if pages is not None:
+        return files
+    big = [is_page_scan(f) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES else False for f in files]
+    if any(big) and not all(big):
+        example = next(f for f, b in zip(files, big) if b)
+        raise DataError(
+            f"{example} is a page scan among word or line images: read the scans on their own "
+            "(they go into a folder of pages with -o FOLDER), or pass --pages auto to read all as pages."
+        )
+    return files if files and all(big) else []
+
+
 def _inputs(model: str, images: list[Path], output: Path) -> dict[Path, str]:
     """What ``lfhtr read`` reads, which its output must never replace: the model file, the images
     named, and any image inside a folder named (as the output would be, with an image's suffix)."""
@@ -85,17 +104,42 @@ def read(
     force: Annotated[
         bool, typer.Option(help="Replace an existing --output that is not a TSV, JSON or text file.")
     ] = False,
+    pages: Annotated[
+        str | None,  # noqa: UP007
+        typer.Option(
+            help="The images are page scans: 'auto' finds their lines, a folder gives them as PAGE/ALTO "
+            "files (default: scans are told from word images by their size)."
+        ),
+    ] = None,
+    segmenter: Annotated[str, typer.Option(help="The segmenter that finds the lines of page scans.")] = (
+        "ink-ridges"
+    ),
 ) -> None:
-    """Read word images with a model; TSV (file, text, confidence) or JSON."""
+    """Read word or line images (TSV or JSON), or page scans into a folder of PAGE-XML, ALTO, text and
+    JSON per page (-o FOLDER)."""
     from lfhtr.reading.reader import Reader
     from lfhtr.train.device import configure_threads
 
     log.configure(quiet=quiet)
     count, reason = configure_threads(DeviceSettings(threads=threads or 0))
     log.log.info(f"read: {count} CPU threads ({reason})")
-    if output is not None:
+    scans = _page_scans(images, pages)
+    if output is not None and not scans:
         guard_output(output, force, _inputs(model, images, output), (".tsv", ".json", ".txt"))
     reader = Reader.load(model, device, lexicon, batch_size=batch_size)
+    if not scans:
+        _read_images(reader, images, output, as_json)
+        return
+    if output is None:
+        raise DataError("page scans are read into a folder of files per page: add -o FOLDER.")
+    layouts = None if pages in (None, "auto") else Path(pages)
+    read = reader.read_pages(scans, output, segmenter, layouts, force)
+    lines = sum(len(page.lines) for page in read)
+    log.log.info(f"read: {len(read)} pages, {lines} lines with {reader.recognizer.origin}; {output}")
+
+
+def _read_images(reader: Reader, images: list[Path], output: Path | None, as_json: bool) -> None:
+    """Word or line images read into one TSV or JSON, on stdout or at ``output``."""
     keys, prepared = _images(reader, images)
     if not prepared:
         raise DataError("none of the images could be read (the warnings above say why).")

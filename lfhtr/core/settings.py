@@ -34,7 +34,9 @@ class Strict(BaseModel):
 PAGES = (
     "Folder of PAGE-XML or ALTO files describing the page scans in `images` (eScriptorium, kraken, "
     "Transkribus exports): each word region is one image, named '<xml stem>/<region id>'; a labelled set "
-    "takes its text from TextEquiv/Unicode (PAGE) or String CONTENT (ALTO), and ignores labels/format."
+    "takes its text from TextEquiv/Unicode (PAGE) or String CONTENT (ALTO), and ignores labels/format. "
+    "'auto': the scans in `images` are segmented by the spec's `segmenter` (cached by scan and segmenter "
+    "version) and their lines read, named '<scan stem>/<line id>'."
 )
 
 

@@ -87,8 +87,9 @@ class TranscribeSettings(Strict):
     images: str | None = Field(None, description="Folder of images to read; required by transcribe.")
     pages: str | None = Field(
         None,
-        description="Folder of PAGE-XML or ALTO files describing the page scans in `images`: their word "
-        "regions are read, and each file is written again, readings filled in, to transcribe/pages/.",
+        description="Folder of PAGE-XML or ALTO files describing the page scans in `images`, or 'auto' "
+        "to segment the scans: their regions are read, and each file is written again, readings filled "
+        "in, to transcribe/pages/.",
     )
     checkpoint: str | None = Field(None, description="Default: the adapted model if any, else pretrained.")
     decode: DecodeSettings = Field(default_factory=DecodeSettings)
@@ -110,7 +111,7 @@ SLOTS: dict[str, tuple[str, str, bool]] = {
     "augmenters": ("augmenter", "", True),
     "model": ("model", "crnn-ctc", False),
     "adapt": ("adapter", "self-training", False),
-    "segmenter": ("segmenter", "whole-page", False),
+    "segmenter": ("segmenter", "ink-ridges", False),
 }
 
 SLOT_HELP = {
@@ -119,7 +120,8 @@ SLOT_HELP = {
     "augmenters": "Applied in order, each with its probability p, to synthetic (and adapted real) images.",
     "model": "Recogniser architecture: crnn-ctc (default), attention, attention-large, or a plugin's.",
     "adapt": "Adaptation strategy (self-training, or a plugin's) and its data.",
-    "segmenter": "Finds the text lines of page scans (whole-page: the scan is one line; or a plugin's).",
+    "segmenter": "Finds the text lines of page scans for `pages: auto` and `lfhtr segment` (ink-ridges: "
+    "level and sideways lines from the ink; whole-page: the scan is one line; or a plugin's).",
 }
 
 DEFAULT_AUGMENTERS = ["affine", "elastic", "morphology", "blur", "contrast", "paper", "noise"]

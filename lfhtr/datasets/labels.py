@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from lfhtr.core.settings import LabelledSet
-from lfhtr.errors import DataError
+from lfhtr.errors import DataError, SpecError
 from lfhtr.imaging.folder import ImageSet, load_folder
 from lfhtr.log import log
+from lfhtr.pages.auto import AUTO
 from lfhtr.pages.cut import load_page_regions
 from lfhtr.pages.parse import Unit
 from lfhtr.text.charset import nfc
@@ -149,6 +150,11 @@ def load_labelled(
     label are skipped and listed."""
     folder = resolve(labelled.images)
     if labelled.pages is not None:
+        if labelled.pages == AUTO:
+            raise SpecError(
+                f"{folder}: a labelled set takes its texts from page files; `pages: auto` finds lines "
+                "without texts. Set `pages` to the folder of ground-truth PAGE/ALTO files."
+            )
         pages = resolve(labelled.pages)
         regions = load_page_regions(folder, pages, height, labelled.include, labelled.limit, unit)
         return _labelled(regions.found, regions.texts, str(pages), folder, "none")

@@ -10,15 +10,26 @@ from lfhtr.imaging.folder import ImageSet, load_folder
 from lfhtr.pages.cut import load_page_regions
 from lfhtr.pages.parse import Unit
 
+PageSource = Callable[[Path, str, list[str], "int | None"], "Path | list[Path]"]
+"""(images folder, the set's ``pages``, include, limit) → the page folder, or the page files of
+``pages: auto`` (``Session.page_source``)."""
+
 
 def load_unlabelled(
-    unlabelled: UnlabelledSet, resolve: Callable[[str], Path], height: int, unit: Unit = "word"
+    unlabelled: UnlabelledSet,
+    resolve: Callable[[str], Path],
+    height: int,
+    unit: Unit = "word",
+    page_source: PageSource | None = None,
 ) -> ImageSet:
     """The set's images (from pages: regions of ``unit``); page XML is read for its regions only, never
     for any text it holds."""
     folder = resolve(unlabelled.images)
     if unlabelled.pages is None:
         return load_folder(folder, height, unlabelled.include, unlabelled.limit)
-    return load_page_regions(
-        folder, resolve(unlabelled.pages), height, unlabelled.include, unlabelled.limit, unit
-    ).found
+    pages = (
+        page_source(folder, unlabelled.pages, unlabelled.include, unlabelled.limit)
+        if page_source
+        else resolve(unlabelled.pages)
+    )
+    return load_page_regions(folder, pages, height, unlabelled.include, unlabelled.limit, unit).found

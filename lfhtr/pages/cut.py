@@ -58,12 +58,17 @@ class PageRegions:
 
 
 def load_page_regions(
-    images: Path, pages: Path, height: int, include: list[str], limit: int | None = None, unit: Unit = "word"
+    images: Path,
+    pages: Path | list[Path],
+    height: int,
+    include: list[str],
+    limit: int | None = None,
+    unit: Unit = "word",
 ) -> PageRegions:
-    """Every word (or line) region of every matching PAGE/ALTO file in ``pages``, cut from its scan in
-    ``images`` (the first ``limit`` regions, when given)."""
+    """Every word (or line) region of every matching PAGE/ALTO file in the folder ``pages`` (or of the
+    files ``pages`` lists), cut from its scan in ``images`` (the first ``limit`` regions, when given)."""
     result = PageRegions(unit, ImageSet([], []), {}, [], {})
-    for xml in page_files(pages, include):
+    for xml in pages if isinstance(pages, list) else page_files(pages, include):
         if limit is not None and len(result.found.images) >= limit:
             break
         try:
@@ -99,7 +104,8 @@ def load_page_regions(
             if region.text is not None:
                 result.texts[name] = region.text
     if not result.found.images:
-        raise DataError(f"{pages}: no {unit} region could be cut out: {'; '.join(result.found.skipped[:3])}")
+        source = images if isinstance(pages, list) else pages
+        raise DataError(f"{source}: no {unit} region could be cut out: {'; '.join(result.found.skipped[:3])}")
     return result
 
 

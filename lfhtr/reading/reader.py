@@ -17,7 +17,7 @@ from PIL import Image
 
 from lfhtr import modelfile, pretrained
 from lfhtr.core import plugins
-from lfhtr.core.interfaces import BuildContext, Reading, TextSampler
+from lfhtr.core.interfaces import BuildContext, Reading, Segmenter, TextSampler
 from lfhtr.core.settings import DecodeSettings
 from lfhtr.errors import CheckpointError
 from lfhtr.imaging.folder import load_word_image, prepare_word_image
@@ -26,6 +26,7 @@ from lfhtr.log import log
 from lfhtr.pipeline import build_sampler
 from lfhtr.progress import progress
 from lfhtr.reading.lexicon import Lexicon
+from lfhtr.reading.pagereader import PageReading, read_pages
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
 from lfhtr.train.recognizer import Recognizer
@@ -89,6 +90,21 @@ class Reader:
             return load_word_image(Path(item), height)
         image = item if isinstance(item, Image.Image) else Image.fromarray(np.asarray(item))
         return prepare_word_image(image, height, "image")
+
+    def read_pages(
+        self,
+        scans: Sequence[str | Path],
+        out: str | Path,
+        segmenter: str | Segmenter = "ink-ridges",
+        layouts: str | Path | None = None,
+        force: bool = False,
+    ) -> list[PageReading]:
+        """Read page scans with a line model: find their lines (with ``segmenter``, a name or an
+        instance, or from the PAGE/ALTO files of ``layouts``), read them and write, per scan, PAGE-XML,
+        ALTO, plain text and JSON into ``out``; returns each page's lines in reading order."""
+        finder = plugins.build("segmenter", segmenter, {}) if isinstance(segmenter, str) else segmenter
+        found = None if layouts is None else Path(layouts)
+        return read_pages(self, [Path(s) for s in scans], Path(out), finder, found, force)
 
     @property
     def decoding(self) -> str:

@@ -34,7 +34,9 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     device = setup(session, ranks)
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
     recognizer = load_recognizer(session, base, device)
-    target = load_unlabelled(o.target, session.resolve, recognizer.height, recognizer.unit)
+    target = load_unlabelled(
+        o.target, session.resolve, recognizer.height, recognizer.unit, session.page_source
+    )
     for line in target.skipped:
         log.warning(f"skipped {line}")
     monitor = (

@@ -19,6 +19,7 @@ from lfhtr.log import log
 from lfhtr.reading.calibration import calibration
 from lfhtr.reading.measure import measure
 from lfhtr.reading.metrics import edit_distance
+from lfhtr.reading.pagemeasure import page_figures
 from lfhtr.reading.reader import load_recognizer, reader_for
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
@@ -78,6 +79,16 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     record_start(session, "evaluate")
     reader = reader_for(session, recognizer, settings.decode, settings.batch_size, "evaluate.decode.lexicon")
     metrics, readings = measure(reader, data.images, data.texts, "evaluate")
+    if settings.data.pages is not None and recognizer.unit == "line":
+        images = session.resolve(settings.data.images)
+        truth = session.resolve(settings.data.pages)
+        cache = session.cache_dir / "segmentation"
+        metrics |= page_figures(reader, images, truth, settings.data.include, session.segmenter, cache)
+        log.info(
+            f"evaluate: from the raw scans through '{session.spec.segmenter.kind}': page CER "
+            f"{metrics['page_cer']:.4f}, page WER {metrics['page_wer']:.4f}; lines found: precision "
+            f"{metrics['line_precision']:.3f}, recall {metrics['line_recall']:.3f}"
+        )
     rows = [
         (name, truth, r.text, r.confidence, edit_distance(truth, r.text), img)
         for name, truth, r, img in zip(data.names, data.texts, readings, data.images)

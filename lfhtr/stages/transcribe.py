@@ -30,9 +30,10 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     recognizer = load_recognizer(session, path, device)
     pages = None
     if settings.pages is not None:
+        scans = session.resolve(folder)
         pages = load_page_regions(
-            session.resolve(folder),
-            session.resolve(settings.pages),
+            scans,
+            session.page_source(scans, settings.pages, ["*"], None),
             recognizer.height,
             ["*"],
             unit=recognizer.unit,

@@ -1,0 +1,253 @@
+"""From page scans to lines and text: the built-in segmenter, `lfhtr segment`, `pages: auto`, reading
+pages end to end, page-level figures, and page and word images told apart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from typer.testing import CliRunner
+
+from lfhtr.api import Session
+from lfhtr.builtin.segmenters import InkRidges
+from lfhtr.cli import app
+from lfhtr.core.layout import PageLayout, TextLine, TextRegion
+from lfhtr.datasets.labels import load_labelled
+from lfhtr.errors import SpecError
+from lfhtr.pages import auto
+from lfhtr.pages.layout_xml import write_layout
+from lfhtr.pages.match import match_lines
+from lfhtr.pages.parse import read_document
+from lfhtr.pages.segment import segment_scan
+from lfhtr.pages.write import fill_readings, write_document
+from lfhtr.stages import evaluate, pretrain, transcribe
+from tests.test_pages import _official_schema
+
+runner = CliRunner()
+TEXTS = ["Orders from the Fort", "and the men are", "to be ready at", "dawn for the march", "with their arms"]
+NOTE = "the margin"
+
+
+def _truth(font: ImageFont.FreeTypeFont, draw: ImageDraw.ImageDraw, text: str, x: int, y: int) -> TextLine:
+    left, top, right, bottom = draw.textbbox((x, y), text, font=font, anchor="ls")
+    draw.text((x, y), text, font=font, fill=20, anchor="ls")
+    box = ((left, top), (right, top), (right, bottom), (left, bottom))
+    return TextLine(f"t{y}", ((float(left), float(y)), (float(right), float(y))), box)
+
+
+def _page(folder: Path, font_file: str, name: str = "scan.png") -> tuple[Path, list[TextLine], TextLine]:
+    """A ruled page of level lines with a note written upwards in its left margin, and the truth."""
+    width, height = 1000, 1100
+    page = Image.new("L", (width, height), 235)
+    draw = ImageDraw.Draw(page)
+    for y in range(150, height, 120):  # ruling, lighter than ink, across the whole sheet
+        draw.line([(0, y + 4), (width, y + 4)], fill=170, width=2)
+    font = ImageFont.truetype(font_file, 64)
+    lines = [_truth(font, draw, text, 260, 150 + 120 * i) for i, text in enumerate(TEXTS)]
+    note = Image.new("L", (520, 110), 255)
+    note_draw = ImageDraw.Draw(note)
+    left, top, right, bottom = note_draw.textbbox((10, 80), NOTE, font=font, anchor="ls")
+    note_draw.text((10, 80), NOTE, font=font, fill=0, anchor="ls")
+    turned = note.rotate(90, expand=True)  # written upwards: read from the bottom to the top
+    page.paste(
+        Image.composite(
+            Image.new("L", turned.size, 20),
+            page.crop((40, 150, 150, 670)),
+            turned.point(lambda v: 255 if v < 128 else 0),
+        ),
+        (40, 150),
+    )
+    sideways = TextLine(
+        "note",
+        ((40 + 80.0, 150 + 520 - 10.0), (40 + 80.0, 150 + 520 - right)),
+        (
+            (40 + top, 150 + 520 - right),
+            (40 + bottom, 150 + 520 - right),
+            (40 + bottom, 150 + 520 - left),
+            (40 + top, 150 + 520 - left),
+        ),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    page.save(folder / name)
+    return folder / name, lines, sideways
+
+
+def _pairs(lines: list[TextLine]) -> list[tuple[tuple, tuple]]:
+    return [(line.boundary, line.baseline) for line in lines]
+
+
+@pytest.fixture
+def scan(tmp_path: Path, font_files: list[str]) -> tuple[Path, list[TextLine], TextLine]:
+    return _page(tmp_path / "scans", font_files[0])
+
+
+def _segmenter() -> InkRidges:
+    from lfhtr.core import plugins
+
+    return plugins.build("segmenter", "ink-ridges", {})  # type: ignore[return-value]
+
+
+def test_the_built_in_segmenter_finds_level_lines_across_ruling_and_a_sideways_note(
+    scan: tuple[Path, list[TextLine], TextLine],
+) -> None:
+    path, truth, note = scan
+    layout = segment_scan(_segmenter(), path)
+    level = [line for line in layout.lines() if line.orientation == 0]
+    sideways = [line for line in layout.lines() if line.orientation == 90]
+    match = match_lines(_pairs(level), _pairs(truth))
+    assert len(level) == len(TEXTS)
+    assert match.baseline_recall > 0.9 and match.baseline_precision > 0.85
+    ys = [np.mean([y for _, y in line.baseline]) for line in level]
+    assert ys == sorted(ys)  # reading order: top to bottom
+    assert len(sideways) == 1 and match_lines(_pairs(sideways), _pairs([note])).baseline_recall > 0.8
+    assert sideways[0].baseline[0][1] > sideways[0].baseline[-1][1]  # it runs the way it reads: upwards
+    blank = segment_scan(_segmenter(), _blank(path.parent))
+    assert blank.lines() == []
+
+
+def _blank(folder: Path) -> Path:
+    Image.new("L", (900, 900), 240).save(folder / "blank.png")
+    return folder / "blank.png"
+
+
+def test_line_matching_counts_each_line_once_by_overlap() -> None:
+    box = ((0.0, 0.0), (100.0, 0.0), (100.0, 20.0), (0.0, 20.0))
+    line = (box, ((0.0, 16.0), (100.0, 16.0)))
+    below = (tuple((x, y + 40) for x, y in box), ((0.0, 56.0), (100.0, 56.0)))
+    same = match_lines([line, below], [line, below])
+    assert (same.precision, same.recall, same.baseline_precision, same.baseline_recall) == (1, 1, 1, 1)
+    twice = match_lines([line, line], [line])
+    assert (twice.matched, twice.precision, twice.recall) == (1, 0.5, 1.0)
+    missed = match_lines([below], [line])
+    assert missed.matched == 0 and missed.baseline_recall == 0
+
+
+def test_segment_writes_page_and_alto_that_validate_and_read_back(
+    scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
+) -> None:
+    path, truth, _ = scan
+    for format, schema in (("page", "page-2019"), ("alto", "alto-v4")):
+        out = tmp_path / format
+        result = runner.invoke(app, ["segment", str(path.parent), "-o", str(out), "--format", format])
+        assert result.exit_code == 0, result.output
+        written = out / "scan.xml"
+        _official_schema(schema).validate(written)
+        doc = read_document(written)
+        assert len(doc.lines) == len(TEXTS) + 1 and doc.image_name == "scan.png"
+        assert all(len(line.baseline) >= 2 for line in doc.lines)
+    assert "ReadingOrder" in (tmp_path / "page" / "scan.xml").read_text("utf-8")
+    before = (tmp_path / "page" / "scan.xml").read_bytes()
+    again = runner.invoke(app, ["segment", str(path), "-o", str(tmp_path / "page")])
+    assert again.exit_code != 0 and "exists; pass --force" in again.output
+    assert (tmp_path / "page" / "scan.xml").read_bytes() == before
+    unknown = runner.invoke(app, ["segment", str(path), "-o", str(tmp_path / "x"), "--segmenter", "nope"])
+    assert unknown.exit_code != 0 and "nope" in unknown.output and "Traceback" not in unknown.output
+
+
+def _ground_truth(path: Path, truth: list[TextLine], folder: Path) -> Path:
+    """PAGE ground truth of the synthetic page: its level lines with their texts."""
+    with Image.open(path) as image:
+        width, height = image.size
+    box = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+    target = folder / f"{path.stem}.xml"
+    write_layout(PageLayout(width, height, (TextRegion("r1", box, tuple(truth)),)), path.name, target)
+    doc = read_document(target)
+    fill_readings(doc, {line.id: (text, 1.0) for line, text in zip(truth, TEXTS)}, "line")
+    write_document(doc, target)
+    return target
+
+
+@pytest.fixture
+def line_session(
+    make_session: Callable[..., Session], scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
+) -> Session:
+    path, truth, _ = scan
+    gt = tmp_path / "gt"
+    gt.mkdir()
+    _ground_truth(path, truth, gt)
+    return make_session(
+        unit="line",
+        pretrain={"steps": 2, "val_every": 2, "batch_size": 4},
+        adapt={"target": {"images": str(path.parent), "pages": "auto", "include": ["scan.png"]}},
+        evaluate={"data": {"images": str(path.parent), "pages": str(gt)}},
+        transcribe={"images": str(path.parent), "pages": "auto"},
+    )
+
+
+def test_pages_auto_segments_once_and_every_stage_reads_the_found_lines(
+    line_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pretrain.run(line_session)
+    calls: list[Path] = []
+    real = auto.segment_scan
+    monkeypatch.setattr(
+        auto, "segment_scan", lambda segmenter, scan: calls.append(scan) or real(segmenter, scan)
+    )
+    metrics = evaluate.run(line_session)
+    assert {"page_cer", "page_wer", "line_precision", "line_recall"} <= set(metrics)
+    assert metrics["line_recall"] >= 0.8 and metrics["baseline_recall"] > 0.9
+    assert metrics["line_precision"] < 1  # the note in the margin is a line the truth leaves out
+    assert 0 < metrics["page_cer"] <= 1.5
+    transcribe.run(line_session)
+    written = read_document(line_session.output / "transcribe" / "pages" / "scan.xml")
+    assert len(written.lines) == len(TEXTS) + 1
+    assert [p.name for p in calls] == ["scan.png"]  # the layout found for evaluate was kept
+    summary = json.loads((line_session.output / "evaluate" / "metrics.json").read_text("utf-8"))
+    assert summary["line_recall"] == metrics["line_recall"]
+
+
+def test_a_labelled_set_cannot_take_its_texts_from_pages_auto(
+    make_session: Callable[..., Session], scan: tuple[Path, list[TextLine], TextLine]
+) -> None:
+    path, _, _ = scan
+    session = make_session(unit="line", evaluate={"data": {"images": str(path.parent), "pages": "auto"}})
+    with pytest.raises(SpecError, match="ground-truth PAGE/ALTO"):
+        load_labelled(session.spec.evaluate.data, session.resolve, 32, "line")  # type: ignore[arg-type]
+
+
+def test_read_turns_page_scans_into_page_alto_text_and_json(
+    line_session: Session, scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
+) -> None:
+    model = pretrain.run(line_session)
+    path, _, _ = scan
+    out = tmp_path / "read"
+    result = runner.invoke(app, ["read", str(model), str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "scan.alto.xml",
+        "scan.json",
+        "scan.page.xml",
+        "scan.txt",
+    ]
+    _official_schema("page-2019").validate(out / "scan.page.xml")
+    _official_schema("alto-v4").validate(out / "scan.alto.xml")
+    page = json.loads((out / "scan.json").read_text("utf-8"))
+    assert len(page["lines"]) == len(TEXTS) + 1 and page["size"] == [1000, 1100]
+    assert all(
+        {"text", "confidence", "baseline", "boundary", "alternatives"} <= set(line) for line in page["lines"]
+    )
+    assert (out / "scan.txt").read_text("utf-8") == "".join(line["text"] + "\n" for line in page["lines"])
+    again = runner.invoke(app, ["read", str(model), str(path), "-o", str(out)])
+    assert again.exit_code != 0 and "pass --force" in again.output
+    no_folder = runner.invoke(app, ["read", str(model), str(path)])
+    assert no_folder.exit_code != 0 and "add -o FOLDER" in no_folder.output
+
+
+def test_page_scans_and_word_images_are_not_mixed_up(
+    make_session: Callable[..., Session], scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
+) -> None:
+    words = make_session(pretrain={"steps": 2, "val_every": 2, "batch_size": 4})
+    model = pretrain.run(words)
+    path, _, _ = scan
+    word = tmp_path / "word.png"
+    Image.new("L", (120, 40), 255).save(word)
+    page_with_word_model = runner.invoke(app, ["read", str(model), str(path), "-o", str(tmp_path / "o")])
+    assert page_with_word_model.exit_code != 0
+    assert "word model: use a line model" in page_with_word_model.output
+    mixed = runner.invoke(app, ["read", str(model), str(path), str(word)])
+    assert mixed.exit_code != 0 and "is a page scan among word or line images" in mixed.output
+    assert "Traceback" not in mixed.output + page_with_word_model.output
