@@ -19,6 +19,10 @@ EN = Path(__file__).with_name("en.lfhtr")
 """English, the default charset: the default pretraining recipe (see its card, `lfhtr models`)."""
 DE = Path(__file__).with_name("de.lfhtr")
 """German (ä ö ü ß): the default recipe with ``lfhtr init --language de`` (see its card)."""
+EN_LINE = Path(__file__).with_name("en-line.lfhtr")
+"""English lines, started from ``en``: what page scans are read with (see its card)."""
+DE_LINE = Path(__file__).with_name("de-line.lfhtr")
+"""German lines, started from ``de`` (see its card)."""
 
 
 @dataclass(frozen=True)
