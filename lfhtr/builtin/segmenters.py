@@ -1,21 +1,22 @@
-"""The built-in segmenter: the whole scan as one text line.
+"""The built-in segmenters: lines found as ridges of ink (the default), and the whole scan as one line.
 
-What an image that already holds one line needs (a line cut by another tool, a strip photographed on its
-own), and the reference that shows the segmenter contract end to end; page scans of many lines need a
-segmenter that finds them.
+``ink-ridges`` finds the lines of page scans with no model to download (the analysis is in
+``lfhtr.imaging``); ``whole-page`` is what an image that already holds one line needs (a line cut by
+another tool, a strip photographed on its own), and the smallest example of the contract.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lfhtr.core.interfaces import PluginOptions, Segmenter
 from lfhtr.core.layout import PageLayout, TextLine, TextRegion
-from lfhtr.imaging.ink import find_ink
-from lfhtr.imaging.orientation import split_by_orientation
-from lfhtr.imaging.textlines import FoundLine, find_ridges, line_pitch, ridge_map, trace_line
+
+if TYPE_CHECKING:
+    from lfhtr.imaging.textlines import FoundLine
 
 BASELINE_AT = 0.75
 """Where the baseline of a line that fills its image lies, as a share of the height from the top: below
@@ -41,6 +42,11 @@ class InkRidges(Segmenter[PluginOptions]):
     version = "1"
 
     def segment(self, page: np.ndarray) -> PageLayout:
+        # the analysis uses torch: imported here, so that validating a spec never loads it
+        from lfhtr.imaging.ink import find_ink
+        from lfhtr.imaging.orientation import split_by_orientation
+        from lfhtr.imaging.textlines import line_pitch
+
         height, width = page.shape
         found = find_ink(page)
         pitch = line_pitch(found.ink)
@@ -59,6 +65,8 @@ class InkRidges(Segmenter[PluginOptions]):
 
 
 def _lines(ink: np.ndarray, pitch: float) -> list[FoundLine]:
+    from lfhtr.imaging.textlines import find_ridges, ridge_map, trace_line
+
     blurred = ridge_map(ink, pitch)
     traced = (trace_line(ink, ridge, pitch) for ridge in find_ridges(blurred, pitch))
     return [line for line in traced if line is not None]
@@ -67,6 +75,8 @@ def _lines(ink: np.ndarray, pitch: float) -> list[FoundLine]:
 def _upright(line: FoundLine, turned_height: int) -> FoundLine:
     """A line found on the page turned a quarter clockwise, in the page's frame, where it runs upwards:
     a point (x, y) of the turned page is (y, H - 1 - x) of the page, H the page's height."""
+    from lfhtr.imaging.textlines import FoundLine
+
     flip = turned_height - 1 - line.xs
     return FoundLine(flip, line.baseline, line.top, line.bottom)
 

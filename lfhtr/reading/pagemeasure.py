@@ -41,6 +41,11 @@ def _scaled_lines(doc: PageDocument, scan: Path) -> list[tuple[list, list]]:
     return [(scaled(r, r.polygon), scaled(r, r.baseline)) for r in doc.lines if len(r.polygon) >= 3]
 
 
+def _read(reader: LineReader, scan: Path, layout: Path) -> str:
+    regions = load_page_regions(scan.parent, [layout], reader.recognizer.height, ["*"], unit="line")
+    return page_text([r.text for r in reader.read(regions.found.images)])
+
+
 def page_figures(
     reader: LineReader, images: Path, truth: Path, include: list[str], segmenter: Segmenter, cache: Path
 ) -> dict[str, float]:
@@ -62,8 +67,7 @@ def page_figures(
         )
         baseline_p.append(match.baseline_precision)
         baseline_r.append(match.baseline_recall)
-        regions = load_page_regions(scan.parent, [layout], reader.recognizer.height, ["*"], unit="line")
-        read = page_text([r.text for r in reader.read(regions.found.images)])
+        read = _read(reader, scan, layout) if segmented.lines else ""
         expected = page_text([r.text or "" for r in doc.lines])
         char_edits += edit_distance(expected, read)
         chars += len(expected)
