@@ -21,6 +21,7 @@ from lfhtr.atomic import atomic_write
 from lfhtr.core.interfaces import Reading, Segmenter
 from lfhtr.core.layout import PageLayout, TextLine, TextRegion
 from lfhtr.errors import DataError
+from lfhtr.imaging.folder import UNREADABLE
 from lfhtr.log import log
 from lfhtr.outputs import guard_output
 from lfhtr.pages.cut import load_page_regions
@@ -71,9 +72,13 @@ class PageReading:
 
 
 def is_page_scan(path: Path) -> bool:
-    """Whether the image at ``path`` is large enough on both sides to be a page scan (header only)."""
-    with Image.open(path) as image:
-        return min(image.size) >= PAGE_SIDE
+    """Whether the image at ``path`` is large enough on both sides to be a page scan (header only); an
+    unreadable file is not, and is reported where it is read."""
+    try:
+        with Image.open(path) as image:
+            return min(image.size) >= PAGE_SIDE
+    except UNREADABLE:
+        return False
 
 
 def page_outputs(scan: Path, out: Path) -> list[Path]:
