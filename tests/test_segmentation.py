@@ -24,7 +24,7 @@ from lfhtr.pages.match import match_lines
 from lfhtr.pages.parse import read_document
 from lfhtr.pages.segment import segment_scan
 from lfhtr.pages.write import fill_readings, write_document
-from lfhtr.stages import evaluate, pretrain, transcribe
+from lfhtr.stages import pretrain, transcribe
 from tests.test_pages import _official_schema
 
 runner = CliRunner()
@@ -179,7 +179,7 @@ def line_session(
 
 
 def test_pages_auto_segments_once_and_every_stage_reads_the_found_lines(
-    line_session: Session, monkeypatch: pytest.MonkeyPatch
+    line_session: Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pretrain.run(line_session)
     calls: list[Path] = []
@@ -187,7 +187,8 @@ def test_pages_auto_segments_once_and_every_stage_reads_the_found_lines(
     monkeypatch.setattr(
         auto, "segment_scan", lambda segmenter, scan: calls.append(scan) or real(segmenter, scan)
     )
-    metrics = evaluate.run(line_session)
+    metrics = line_session.evaluate()
+    assert "page_cer" not in capsys.readouterr().out  # the Python API returns figures, it prints none
     assert {"page_cer", "page_wer", "line_precision", "line_recall"} <= set(metrics)
     assert metrics["line_recall"] >= 0.8 and metrics["baseline_recall"] > 0.9
     assert metrics["line_precision"] < 1  # the note in the margin is a line the truth leaves out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -38,8 +40,11 @@ def adapt(
 
 @command(run_app, "evaluate")
 def evaluate(session: Session, checkpoint: Checkpoint = None) -> None:
-    """Loss, CER and WER on evaluate.data, with results.tsv, metrics.json and report.html."""
-    session.evaluate(absolute(checkpoint))
+    """Loss, CER and WER on evaluate.data, with results.tsv, metrics.json and report.html; the metrics
+    as one JSON line on stdout."""
+    metrics = session.evaluate(absolute(checkpoint))
+    shown = {key: value if math.isfinite(value) else None for key, value in metrics.items()}
+    typer.echo(json.dumps(shown, allow_nan=False))
 
 
 @command(run_app, "transcribe")

@@ -122,5 +122,4 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
         f"evaluate: calibration error {calibrated['ece']:.3f}; the most confident {top['coverage']:.0%} "
         f"of the images read at CER {top['cer']:.3f}, {top['wer']:.0%} of them not exactly"
     )
-    print(json.dumps(runlog.finite(metrics), allow_nan=False))
     return metrics
