@@ -123,6 +123,7 @@ def test_a_shipped_models_name_works_wherever_a_model_is_asked_for(
         pretrained, "available", lambda: {"tiny": pretrained.Shipped("tiny", model, "lfhtr-tiny-models")}
     )
     assert runner.invoke(app, ["read", "tiny", str(words)]).exit_code == 0
+    assert runner.invoke(app, ["read", "TINY", str(words)]).exit_code == 0  # names in any case
     listed = runner.invoke(app, ["models"], env={"COLUMNS": "200"})
     assert listed.exit_code == 0 and "tiny" in listed.output and "lfhtr-tiny-models" in listed.output
     session = make_session(transcribe={"images": str(words)})

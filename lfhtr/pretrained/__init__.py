@@ -47,13 +47,15 @@ def available() -> dict[str, Shipped]:
 
 
 def resolve(model: str | Path, base: Path | None = None) -> Path:
-    """The file ``model`` names: an existing path (relative to ``base`` if given), or a shipped name."""
+    """The file ``model`` names: an existing path (relative to ``base`` if given), or a shipped name in
+    any case."""
     path = (base / model) if base is not None and not Path(model).is_absolute() else Path(model)
     if path.exists():
         return path
     shipped = available()
-    if str(model) in shipped:
-        return shipped[str(model)].path
+    by_name = {name.lower(): found for name, found in shipped.items()}
+    if str(model).lower() in by_name:  # `EN` and `En-Line` name the shipped models too
+        return by_name[str(model).lower()].path
     names = ", ".join(sorted(shipped)) or "none installed"
     raise LfhtrError(
         f"{model}: no such checkpoint or model file, and no shipped model of that name ({names})."
