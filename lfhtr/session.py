@@ -133,6 +133,11 @@ class Session:
     def cache_dir(self) -> Path:
         return self.output / "cache"
 
+    @property
+    def layout_cache(self) -> Path:
+        """Where the layouts the segmenter finds on page scans are kept (``pages: auto``)."""
+        return self.cache_dir / "segmentation"
+
     @cached_property
     def segmenter(self) -> Segmenter:
         return self.build("segmenter", self.spec.segmenter)
@@ -143,7 +148,7 @@ class Session:
         """Where an image set's page files are: its ``pages`` folder, or for ``auto`` the layouts the
         spec's segmenter finds on the scans in ``images`` (cached in the run folder)."""
         if pages == AUTO:
-            return segmented_pages(images, include, self.segmenter, self.cache_dir / "segmentation", limit)
+            return segmented_pages(images, include, self.segmenter, self.layout_cache, limit)
         return self.resolve(pages)
 
     def context(self) -> BuildContext:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lfhtr.core.interfaces import PluginOptions, Segmenter
-from lfhtr.core.layout import PageLayout, TextLine, TextRegion
+from lfhtr.core.layout import PageLayout, TextLine, TextRegion, page_box
 
 if TYPE_CHECKING:
     from lfhtr.imaging.textlines import FoundLine
@@ -28,7 +28,7 @@ class WholePage(Segmenter[PluginOptions]):
 
     def segment(self, page: np.ndarray) -> PageLayout:
         height, width = page.shape
-        box = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+        box = page_box(width, height)
         y = BASELINE_AT * height
         line = TextLine("l1", ((0.0, y), (float(width), y)), box)
         return PageLayout(width, height, (TextRegion("r1", box, (line,)),))
@@ -60,7 +60,7 @@ class InkRidges(Segmenter[PluginOptions]):
         level.sort(key=lambda line: float(np.mean([y for _, y in line.baseline])))
         sideways.sort(key=lambda line: float(np.mean([x for x, _ in line.baseline])))
         lines = tuple(replace(line, id=f"l{number}") for number, line in enumerate(level + sideways, 1))
-        box = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+        box = page_box(width, height)
         return PageLayout(width, height, (TextRegion("r1", box, lines),) if lines else ())
 
 

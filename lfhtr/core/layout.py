@@ -56,6 +56,11 @@ class PageLayout:
         return [line for region in self.regions for line in region.lines]
 
 
+def page_box(width: float, height: float) -> tuple[Point, ...]:
+    """The whole page as a polygon: the boundary of a region or line that is the page itself."""
+    return ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+
+
 class LayoutError(ValueError):
     """A segmenter returned something that is not a usable layout of the page it was given."""
 

@@ -19,17 +19,13 @@ def load_unlabelled(
     unlabelled: UnlabelledSet,
     resolve: Callable[[str], Path],
     height: int,
+    page_source: PageSource,
     unit: Unit = "word",
-    page_source: PageSource | None = None,
 ) -> ImageSet:
     """The set's images (from pages: regions of ``unit``); page XML is read for its regions only, never
     for any text it holds."""
     folder = resolve(unlabelled.images)
     if unlabelled.pages is None:
         return load_folder(folder, height, unlabelled.include, unlabelled.limit)
-    pages = (
-        page_source(folder, unlabelled.pages, unlabelled.include, unlabelled.limit)
-        if page_source
-        else resolve(unlabelled.pages)
-    )
+    pages = page_source(folder, unlabelled.pages, unlabelled.include, unlabelled.limit)
     return load_page_regions(folder, pages, height, unlabelled.include, unlabelled.limit, unit).found

@@ -93,7 +93,7 @@ def load_page_regions(
                 log.warning(f"{xml}: region {region.id} has no coordinates; skipped")
                 continue
             try:
-                cut = cut_region(page, _scaled(region.polygon, factor), _scaled(region.baseline, factor))
+                cut = cut_region(page, scaled(region.polygon, factor), scaled(region.baseline, factor))
                 image = prepare_word_image(cut, height, name)
             except UNREADABLE as exc:
                 result.found.skipped.append(f"{name} ({type(exc).__name__}: {exc})")
@@ -109,16 +109,25 @@ def load_page_regions(
     return result
 
 
-def _scaled(points: list[Point], factor: tuple[float, float]) -> list[Point]:
+def scaled(points: list[Point], factor: tuple[float, float]) -> list[Point]:
     return [(x * factor[0], y * factor[1]) for x, y in points]
 
 
-def _scaling(doc: PageDocument, page: Image.Image) -> tuple[float, float]:
-    """Factors from the XML's coordinates to the image's pixels (1, 1 when they agree)."""
-    if doc.size is None or doc.size == (page.width, page.height) or 0 in doc.size:
+def coordinate_factors(doc: PageDocument, width: int, height: int) -> tuple[float, float]:
+    """Factors from the XML's coordinates to the pixels of a ``width`` × ``height`` scan (1, 1 when they
+    agree or the XML gives no size)."""
+    if doc.size is None or doc.size == (width, height) or 0 in doc.size:
         return 1.0, 1.0
+    return width / doc.size[0], height / doc.size[1]
+
+
+def _scaling(doc: PageDocument, page: Image.Image) -> tuple[float, float]:
+    """``coordinate_factors`` for the loaded scan, with a warning when they are not 1."""
+    factors = coordinate_factors(doc, page.width, page.height)
+    if factors == (1.0, 1.0):
+        return factors
     log.warning(
         f"{doc.xml}: the XML describes a {doc.size[0]:g}×{doc.size[1]:g} page, the image is "
         f"{page.width}×{page.height}; its coordinates are scaled to the image"
     )
-    return page.width / doc.size[0], page.height / doc.size[1]
+    return factors

@@ -16,10 +16,10 @@ from PIL import Image
 
 from lfhtr.core.interfaces import Segmenter
 from lfhtr.pages.auto import segment_scans
-from lfhtr.pages.cut import load_page_regions
+from lfhtr.pages.cut import coordinate_factors, load_page_regions, scaled
 from lfhtr.pages.locate import page_files, page_image
 from lfhtr.pages.match import match_lines
-from lfhtr.pages.parse import PageDocument, Region, read_document
+from lfhtr.pages.parse import PageDocument, read_document
 from lfhtr.reading.metrics import edit_distance
 from lfhtr.reading.pagereader import LineReader
 
@@ -29,16 +29,10 @@ def page_text(lines: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _scaled_lines(doc: PageDocument, scan: Path) -> list[tuple[list, list]]:
-    """The document's lines as (boundary, baseline) in the scan's pixels."""
-    with Image.open(scan) as image:
-        width, height = image.size
-    fx, fy = (1.0, 1.0) if not doc.size or 0 in doc.size else (width / doc.size[0], height / doc.size[1])
-
-    def scaled(region: Region, points: list) -> list:
-        return [(x * fx, y * fy) for x, y in points]
-
-    return [(scaled(r, r.polygon), scaled(r, r.baseline)) for r in doc.lines if len(r.polygon) >= 3]
+def _scaled_lines(doc: PageDocument, size: tuple[int, int]) -> list[tuple[list, list]]:
+    """The document's lines as (boundary, baseline) in the pixels of a scan of ``size``."""
+    factor = coordinate_factors(doc, *size)
+    return [(scaled(r.polygon, factor), scaled(r.baseline, factor)) for r in doc.lines if len(r.polygon) >= 3]
 
 
 def _read(reader: LineReader, scan: Path, layout: Path) -> str:
@@ -59,7 +53,9 @@ def page_figures(
     baseline_r: list[float] = []
     for doc, scan, layout in zip(documents, scans, found):
         segmented = read_document(layout)
-        match = match_lines(_scaled_lines(segmented, scan), _scaled_lines(doc, scan))
+        with Image.open(scan) as image:
+            size = image.size
+        match = match_lines(_scaled_lines(segmented, size), _scaled_lines(doc, size))
         matched, found_lines, truth_lines = (
             matched + match.matched,
             found_lines + match.found,

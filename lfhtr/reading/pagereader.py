@@ -19,7 +19,7 @@ from PIL import Image
 
 from lfhtr.atomic import atomic_write
 from lfhtr.core.interfaces import Reading, Segmenter
-from lfhtr.core.layout import PageLayout, TextLine, TextRegion
+from lfhtr.core.layout import PageLayout, TextLine, TextRegion, page_box
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import UNREADABLE
 from lfhtr.log import log
@@ -160,7 +160,7 @@ def _write(page: PageReading, size: tuple[int, int], out: Path) -> None:
         for line in page.lines
         if len(line.baseline) >= 2 and len(line.boundary) >= 3
     )
-    box = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+    box = page_box(width, height)
     layout = PageLayout(width, height, (TextRegion("r1", box, lines),) if lines else ())
     readings = {line.id: (line.text, line.confidence) for line in page.lines}
     for format, path in zip(("page", "alto"), page_outputs(page.scan, out)):

@@ -35,7 +35,7 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
     recognizer = load_recognizer(session, base, device)
     target = load_unlabelled(
-        o.target, session.resolve, recognizer.height, recognizer.unit, session.page_source
+        o.target, session.resolve, recognizer.height, session.page_source, recognizer.unit
     )
     for line in target.skipped:
         log.warning(f"skipped {line}")

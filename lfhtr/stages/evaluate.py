@@ -82,8 +82,9 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     if settings.data.pages is not None and recognizer.unit == "line":
         images = session.resolve(settings.data.images)
         truth = session.resolve(settings.data.pages)
-        cache = session.cache_dir / "segmentation"
-        metrics |= page_figures(reader, images, truth, settings.data.include, session.segmenter, cache)
+        metrics |= page_figures(
+            reader, images, truth, settings.data.include, session.segmenter, session.layout_cache
+        )
         log.info(
             f"evaluate: from the raw scans through '{session.spec.segmenter.kind}': page CER "
             f"{metrics['page_cer']:.4f}, page WER {metrics['page_wer']:.4f}; lines found: precision "

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from lfhtr.core.interfaces import PluginOptions, Segmenter
-from lfhtr.core.layout import PageLayout, TextLine, TextRegion
+from lfhtr.core.layout import PageLayout, TextLine, TextRegion, page_box
 from lfhtr.errors import PluginError
 
 
@@ -92,6 +92,5 @@ def _regions(found: dict[str, Any], lines: list[TextLine], width: int, height: i
             if mine:
                 regions.append(TextRegion(f"r{len(regions) + 1}", boundary, tuple(mine)))
     if left:
-        page = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
-        regions.append(TextRegion(f"r{len(regions) + 1}", page, tuple(left)))
+        regions.append(TextRegion(f"r{len(regions) + 1}", page_box(width, height), tuple(left)))
     return regions
