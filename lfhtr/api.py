@@ -73,4 +73,3 @@ def _outcome(exc: BaseException) -> str:
     if isinstance(exc, LfhtrError):
         return f"error: {exc}"
     return f"crashed: {type(exc).__name__}: {exc}"
-

@@ -16,19 +16,22 @@ from lfhtr.pages.auto import AUTO, segmented_pages
 from lfhtr.text.charset import Charset
 
 
-def _in_language(language: str) -> list[str]:
-    """Overrides for a corpus in ``language``: wordfreq's word list, the charset its words need and how
-    the language shapes words (its profile: casing, compounds, length)."""
-    from lfhtr.text.charset import charset_for
-    from lfhtr.text.corpus import builtin_counts
+def _in_language(option: str, keep_charset: bool) -> list[str]:
+    """Overrides for a corpus in the languages ``option`` names: wordfreq's word lists, the charset their
+    words need (unless the model adapted keeps its own) and how a single language shapes words (its
+    profile: casing, compounds, length)."""
     from lfhtr.text.languages import profile
+    from lfhtr.text.latin import charset_for_languages, languages_of
 
-    try:
-        words = builtin_counts(language, 50_000)
-    except LookupError as exc:
-        raise LfhtrError(f"--language {language}: wordfreq has no word list for it ({exc}).") from None
-    shaped = [f"corpus.{key}={json.dumps(value)}" for key, value in profile(language).overrides().items()]
-    return [f"corpus.language={json.dumps(language)}", f"charset={json.dumps(charset_for(words))}", *shaped]
+    codes = languages_of(option)
+    if not codes:
+        raise LfhtrError("--language: give a language code such as fr, or several joined by commas.")
+    language = codes[0] if len(codes) == 1 else codes
+    shaped = profile(codes[0]).overrides() if len(codes) == 1 else {}
+    fields: dict[str, Any] = {"corpus.language": language, **{f"corpus.{k}": v for k, v in shaped.items()}}
+    if not keep_charset:
+        fields["charset"] = charset_for_languages(codes)
+    return [f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in fields.items()]
 
 
 def _adapting(start: str) -> list[str]:
@@ -86,10 +89,11 @@ class Session:
 
         ``start`` (a shipped model's name or a model file) makes the spec adapt that model: its charset,
         height, architecture and corpus, and ``adapt.checkpoint``, come first; ``language`` (a wordfreq
-        language code) sets the corpus language and the charset its words need. ``overrides`` still win.
+        language code, or several joined by commas) sets the corpus language, and without ``start`` the
+        charset its words need (a model reads the characters it was trained on). ``overrides`` still win.
         """
         if language is not None:
-            overrides = [*_in_language(language), *(overrides or [])]
+            overrides = [*_in_language(language, keep_charset=start is not None), *(overrides or [])]
         if start is not None:
             overrides = [*_adapting(start), *(overrides or [])]
         schema_path = path.with_name(specs.SCHEMA_NAME)

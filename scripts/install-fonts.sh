@@ -29,6 +29,8 @@ else
   echo "install-fonts: not root or no apt-get; skipping Debian font packages" >&2
 fi
 
+python="$(dirname "$0")/../.venv/bin/python"  # fontTools, installed by setup.sh before the fonts
+[ -x "$python" ] || python=python3
 if command -v npm >/dev/null 2>&1; then
   work=$(mktemp -d)
   # one pack per family, so one missing family cannot cost the others
@@ -36,9 +38,17 @@ if command -v npm >/dev/null 2>&1; then
     | (cd "$work" && xargs -P 8 -I{} sh -c 'npm pack --silent {} >/dev/null 2>&1 || echo "install-fonts: could not fetch {}" >&2')
   for tgz in "$work"/*.tgz; do
     [ -e "$tgz" ] || continue
-    tar -xzf "$tgz" -C "$work" --wildcards 'package/files/*-latin-400-normal.woff2' 2>/dev/null || true
+    tar -xzf "$tgz" -C "$work" --wildcards 'package/files/*-latin-400-normal.woff2' \
+      'package/files/*-latin-ext-400-normal.woff2' 2>/dev/null \
+      || tar -xzf "$tgz" -C "$work" --wildcards 'package/files/*-latin-400-normal.woff2' 2>/dev/null || true
   done
-  find "$work/package/files" -name '*-latin-400-normal.woff2' -exec cp -f {} "$dest/" \; 2>/dev/null || true
+  # one file a family: the Latin subset joined with Latin Extended (ł ř ș ő ...) where the family has it
+  for latin in "$work"/package/files/*-latin-400-normal.woff2; do
+    [ -e "$latin" ] || continue
+    extended="${latin%-latin-400-normal.woff2}-latin-ext-400-normal.woff2"
+    [ -e "$extended" ] && "$python" "$(dirname "$0")/join-font-subsets.py" "$latin" "$extended"
+    cp -f "$latin" "$dest/"
+  done
   rm -rf "$work"
 else
   echo "install-fonts: npm not found; skipping @fontsource families" >&2

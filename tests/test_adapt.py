@@ -252,3 +252,65 @@ def test_a_round_that_keeps_no_pseudo_labels_says_so(
     with caplog.at_level(logging.WARNING, logger="lfhtr"):
         adapt.run(session)
     assert "adapt: round 1 keeps no pseudo-labels; it trains on synthetic words only" in caplog.text
+
+
+def _shifted(reading: Reading) -> Reading:
+    """A reading with every lowercase letter replaced by the next: a start model's systematic error."""
+    shifted = "".join(chr((ord(c) - 97 + 1) % 26 + 97) if "a" <= c <= "z" else c for c in reading.text)
+    return Reading(shifted, reading.confidence, reading.alternatives)
+
+
+def test_adaptation_that_learns_its_own_errors_falls_back_to_the_model_it_started_from(
+    make_session: Callable[..., Session],
+    pretrained: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from lfhtr.reading.measure import measure
+    from lfhtr.reading.reader import Reader
+
+    base, real = pretrained
+    session = _adapt_session(make_session, pretrained, "drifting", width_scale=1.0)
+    session.spec.adapt.held_back = 0.34  # 8 of the 24 images are never trained on
+    session.spec.adapt.steps_per_round = 40
+    read = Reader.read
+    monkeypatch.setattr(Reader, "read", lambda self, *a, **k: [_shifted(r) for r in read(self, *a, **k)])
+    with caplog.at_level(logging.WARNING, logger="lfhtr"):
+        adapted_path = adapt.run(session)
+    monkeypatch.undo()
+    assert "it is learning its own errors. Keeping the model of round 0" in caplog.text
+    adapted, meta = checkpoint.load(adapted_path)
+    start, _ = checkpoint.load(base)
+    for key in start["model"]:
+        assert torch.equal(adapted["model"][key], start["model"][key]), key
+    assert meta["kept_round"] == 0
+    records = [json.loads(x) for x in (session.output / "logs" / "adapt.jsonl").read_text().splitlines()]
+    assert records[0]["held_back"]["surest_changed"] == 0.0 and records[-1]["kept_round"] == 0
+    labelled = (session.output / "logs" / "adapt-round-0.tsv").read_text().splitlines()
+    assert len({line.split("\t")[0] for line in labelled}) <= 24 - 8  # held-back images never labelled
+    # never worse than its start on a labelled check set (the target's true words): the same model
+    samples = [build_pipeline(session).sample(5 * 10**9 + i) for i in range(24)]
+    images = [np.asarray(Image.open(real / f"r{i:02d}.png")) for i in range(24)]
+    assert all(np.array_equal(image, drawn) for image, (_, drawn) in zip(images, samples))
+    texts = [text for text, _ in samples]
+    readers = [Reader(Recognizer.load(path, torch.device("cpu"))[0]) for path in (base, adapted_path)]
+    start_cer, adapted_cer = (measure(reader, images, texts)[0]["cer"] for reader in readers)
+    assert adapted_cer <= start_cer < 1.0
+
+
+def test_the_held_back_check_trusts_corrections_of_unsure_readings_but_not_rewrites_of_sure_ones() -> None:
+    from lfhtr.loops.heldback import HeldBackCheck, held_back_indices
+
+    assert held_back_indices(50, 0.1, 0) == []  # 5 images would say nothing
+    assert (
+        held_back_indices(200, 0.1, 0) == held_back_indices(200, 0.1, 0)
+        and len(held_back_indices(200, 0.1, 0)) == 20
+    )
+    start = [Reading(f"word{i}", 0.9 if i < 6 else 0.3) for i in range(20)]
+    check = HeldBackCheck(list(range(20)))
+    assert check.measure(start)["surest_changed"] == 0.0 and check.surest == list(range(6))
+    corrected = start[:6] + [Reading("other", 0.8) for _ in range(14)]
+    figures = check.measure(corrected)
+    assert not check.drifting(figures) and figures["changed"] > 0.5
+    rewritten = [Reading("xxxxx", 0.99) for _ in range(6)] + start[6:]
+    assert check.drifting(check.measure(rewritten))

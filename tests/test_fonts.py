@@ -132,7 +132,7 @@ def test_the_font_report_counts_the_usable_fonts_drawing_each_character(
     data["renderer"].update(fonts=[str(partial.parent)], min_coverage=0.5)
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(data), "utf-8")
-    fonts, characters = coverage_tables(spec)
+    fonts, characters, _few = coverage_tables(spec)
     rows = dict(zip(characters.columns[0].cells, characters.columns[1].cells))
     usable = len(font_files)
     assert "7" in rows[str(usable - 1)] and "a" in rows[str(usable)]  # the subset lacks digits

@@ -19,10 +19,12 @@ from lfhtr.core.interfaces import BuildContext, PluginOptions, Share, TextSample
 from lfhtr.errors import DataError
 from lfhtr.text.charset import nfc
 from lfhtr.text.corpus import (
+    Languages,
     WeightedWords,
     builtin_counts,
     check_text_file,
     corpus_counts,
+    language_weights,
     load_counts,
     restrict,
     save_counts,
@@ -52,6 +54,11 @@ class SamplerOptions(PluginOptions):
     hyphenate: Share = Field(
         0.0, description="Share of compounds written Capitalised-Hyphenated (German: 0.3)."
     )
+    long_s: Share = Field(
+        0.0,
+        description="Share of words whose every s but a final one is written ſ, as hands and print did "
+        "until about 1800 (needs ſ in the charset).",
+    )
     extra_words: list[str] = Field(
         default_factory=list,
         description="Your own word lists (one word per line: place names, a register's vocabulary), "
@@ -66,7 +73,12 @@ class CorpusOptions(SamplerOptions):
     corpora: list[str] = Field(
         default_factory=list, description="Plain-text files; empty: wordfreq's built-in list."
     )
-    language: str = Field("en", description="wordfreq language when no corpora are given.")
+    language: Languages = Field(
+        "en",
+        description="wordfreq language of the built-in word list, used when no corpora are given: a code "
+        '("fr"), a list mixed in equal shares (["fr", "de"]), or a mapping with weights '
+        '({"fr": 2, "de": 1}) for collections that mix languages.',
+    )
     top_n: int = Field(50000, ge=1, description="Size of the built-in word list.")
 
     @model_validator(mode="after")
@@ -74,9 +86,16 @@ class CorpusOptions(SamplerOptions):
         if not self.corpora:
             from wordfreq import available_languages  # only when a built-in list is asked for
 
-            if self.language not in available_languages("best"):
-                known = ", ".join(sorted(available_languages("best")))
-                raise ValueError(f"wordfreq has no word list for {self.language!r} (it has: {known})")
+            weights = language_weights(self.language) if self.language else {}
+            if not weights or min(weights.values()) <= 0:
+                raise ValueError("give at least one language, each with a weight above 0")
+            for code in weights:
+                if code not in available_languages("best"):
+                    known = ", ".join(sorted(available_languages("best")))
+                    raise ValueError(
+                        f"wordfreq has no word list for {code!r} (it has: {known}); for another "
+                        "language give your own text in corpus.corpora"
+                    )
         return self
 
 
@@ -149,6 +168,8 @@ class StyledSampler(TextSampler[SamplerOptions]):
                     word = _capitalised(word)
             if rng.random() < o.punctuation and not marked:
                 word += rng.choice(".,,,;:")
+            if o.long_s and rng.random() < o.long_s:
+                word = word[:-1].replace("s", "ſ") + word[-1:]
             if self._charset.covers(word) and len(word) <= o.max_length:
                 return word
         raise DataError("the sampler cannot draw any word the charset covers; widen the charset.")
@@ -164,8 +185,9 @@ class StyledSampler(TextSampler[SamplerOptions]):
         return mixed
 
 
-COUNTS_VERSION = 2
-"""Bumped when the counts a corpus gives change (2: German ß restored), so old caches are not reused."""
+COUNTS_VERSION = 3
+"""Bumped when the counts a corpus gives change (2: German ß restored; 3: French elisions), so old caches
+are not reused."""
 
 
 def _cache_path(context: BuildContext, kind: str, *parts: object) -> Path:

@@ -16,7 +16,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from lfhtr import log
-from lfhtr.cli import export, fonts, plugins, read, run, segment, spec
+from lfhtr.cli import export, fonts, languages, plugins, read, run, segment, spec
 from lfhtr.cli.options import command
 from lfhtr.errors import LfhtrError
 from lfhtr.version import __version__
@@ -65,6 +65,7 @@ app.command("plugins")(plugins.list_plugins)
 app.command("read")(read.read)
 app.command("segment")(segment.segment)
 app.command("models")(read.models)
+app.command("languages")(languages.languages)
 command(app, "export")(export.export)
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from PIL import Image, ImageDraw, ImageFont
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lfhtr.builtin.fonts import all_fonts, default_font_dir
@@ -19,6 +20,8 @@ from lfhtr.session import Session
 
 fonts_app = typer.Typer(invoke_without_command=True, help="List the handwriting fonts and their coverage.")
 
+FEW_FONTS = 10
+"""A character fewer usable fonts draw than this is learnt from too few hands: `lfhtr fonts` warns."""
 CELL = 72
 """Pixels per preview row: the 48-pixel word, its font's name below it, and space."""
 
@@ -27,9 +30,10 @@ def _session(spec_path: Path | None) -> Session:
     return Session.load(spec_path) if spec_path else Session(specs.default_spec(), Path.cwd())
 
 
-def coverage_tables(spec_path: Path | None) -> tuple[Table, Table]:
-    """Each font's coverage of the charset, and how many usable fonts draw each character: a letter that
-    few fonts draw is learnt from few hands (German ß, capital umlauts)."""
+def coverage_tables(spec_path: Path | None) -> tuple[Table, Table, list[str]]:
+    """Each font's coverage of the charset, how many usable fonts draw each character (a letter that
+    few fonts draw is learnt from few hands: Polish ł, Romanian ș), and a warning for each character
+    fewer than ``FEW_FONTS`` draw, naming those that do."""
     session = _session(spec_path)
     options = session.spec.renderer.model_dump()
     locations = [session.resolve(p) for p in options.get("fonts", [])] or [default_font_dir()]
@@ -49,13 +53,17 @@ def coverage_tables(spec_path: Path | None) -> tuple[Table, Table]:
         )
     table.caption = f"{len(usable)} fonts usable (coverage of letters and digits ≥ {threshold:.0%})"
     by_count: dict[int, str] = {}
-    for ch in session.charset.chars:
-        count = sum(ch in font.drawable for font in usable)
-        by_count[count] = by_count.get(count, "") + ch
+    warnings = []
+    for ch in session.charset.chars.strip():
+        drawing = [font.name for font in usable if ch in font.drawable]
+        by_count[len(drawing)] = by_count.get(len(drawing), "") + ch
+        if len(drawing) < FEW_FONTS:
+            names = ", ".join(drawing) if drawing else "none: it is never drawn, so never learnt"
+            warnings.append(f"{ch} (U+{ord(ch):04X}) is drawn by {len(drawing)} usable fonts: {names}")
     characters = Table("usable fonts", "characters they draw", title="fonts per character")
     for count in sorted(by_count):
         characters.add_row(str(count) if count else "[red]0[/]", by_count[count])
-    return table, characters
+    return table, characters, warnings
 
 
 def preview(spec_path: Path | None, text: str, output: Path, columns: int = 4) -> int:
@@ -90,8 +98,12 @@ def fonts(
     """Fonts found for the session, what each cannot draw, and how many fonts draw each character."""
     if ctx.invoked_subcommand:
         return
-    for table in coverage_tables(spec):
-        Console().print(table)
+    *tables, warnings = coverage_tables(spec)
+    console = Console()
+    for table in tables:
+        console.print(table)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 @fonts_app.command("preview")

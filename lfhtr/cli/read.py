@@ -97,6 +97,10 @@ def read(
     lexicon: Annotated[
         bool, typer.Option(help="Decode with the corpus the model records (when it records one).")
     ] = True,
+    language: Annotated[
+        str | None,  # noqa: UP007
+        typer.Option(help="Decode with this language's word list (`lfhtr languages`; fr,la mixes two)."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 64,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, ...")] = "cpu",
     threads: Threads = None,
@@ -126,7 +130,7 @@ def read(
     scans = _page_scans(images, pages)
     if output is not None and not scans:
         guard_output(output, force, _inputs(model, images, output), (".tsv", ".json", ".txt"))
-    reader = Reader.load(model, device, lexicon, batch_size=batch_size)
+    reader = Reader.load(model, device, lexicon, batch_size=batch_size, language=language)
     if not scans:
         _read_images(reader, images, output, as_json)
         return

@@ -18,6 +18,7 @@ from lfhtr.core import spec as specs
 from lfhtr.outputs import guard_output
 from lfhtr.session import Session
 from lfhtr.stages.runrecord import ABSENT, differences, spec_of
+from lfhtr.text.latin import charset_for_languages, languages_of
 
 spec_app = typer.Typer(no_args_is_help=True, help="Validate a session spec or export its JSON Schema.")
 out = Console()
@@ -28,6 +29,18 @@ def _warn_undrawable(session: Session) -> None:
     """Prepare the renderer, which names the charset's characters no usable font draws (never learnt)."""
     renderer = session.build("renderer", session.spec.renderer)
     renderer.prepare(session.context(), session.spec.height)
+
+
+def _warn_unwritable(session: Session, language: str, model: str) -> None:
+    """A model keeps its charset; say which letters of the language it cannot write (and so which words
+    its lexicon leaves out)."""
+    needed = charset_for_languages(languages_of(language))
+    missing = "".join(ch for ch in needed if ch.isalpha() and ch not in session.charset.chars)
+    if missing:
+        err.print(
+            f"[yellow]warning:[/] {escape(model)} cannot write {escape(missing)}: words of {language} "
+            "holding them are left out of its lexicon; `lfhtr models` lists models that write them."
+        )
 
 
 def _warn_broken_plugins() -> None:
@@ -47,7 +60,10 @@ def init(
     ] = None,
     language: Annotated[
         str | None,  # noqa: UP007
-        typer.Option(help="Corpus language (wordfreq code, e.g. de, fr): sets the corpus and the charset."),
+        typer.Option(
+            help="Corpus language: a code from `lfhtr languages` (de, fr, la), several joined by commas "
+            "(fr,la), or europe. Sets the word list, and without --from the charset."
+        ),
     ] = None,
     start: Annotated[
         Path | None,  # noqa: UP007
@@ -58,7 +74,9 @@ def init(
 ) -> None:
     """Write a complete session spec with every default, plus its JSON Schema beside it."""
     session = Session.init(path, set_, force, absolute(start), language)
-    if language:
+    if language and start:
+        _warn_unwritable(session, language, str(start))
+    elif language:
         _warn_undrawable(session)
     _warn_broken_plugins()
     out.print(f"wrote {path} and {path.with_name(specs.SCHEMA_NAME)}")

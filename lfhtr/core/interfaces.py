@@ -161,6 +161,13 @@ class AdaptationOptions(PluginOptions):
     synthetic_share: float = Field(0.5, ge=0, lt=1, description="Share of each batch that is synthetic.")
     augment: bool = Field(True, description="Apply the spec's augmenters to real images too.")
     save_every: int = Field(100, ge=1, description="Checkpoint every this many steps within a round.")
+    held_back: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="Share of the target never trained on and re-read every round, to tell without labels "
+        "whether adaptation makes the readings worse (then the better model is kept); 0: off.",
+    )
     width_scale: Literal["auto"] | WidthScale = Field(
         1.0,
         description="Stretch the target's widths by this to read and train on them (recorded in the "
@@ -180,7 +187,8 @@ class AdaptRound:
     rounds: int
     charset: Charset
     target: Sequence[np.ndarray]
-    """Every unlabelled target image (uint8 H×W, 0 = ink), in a fixed order."""
+    """The unlabelled target images a strategy may train on (uint8 H×W, 0 = ink), in a fixed order: all
+    but those the core holds back to check the adaptation (``adapt.held_back``)."""
     pseudo_labels: Sequence[tuple[np.ndarray, str]]
     """This round's chosen images with their readings (empty while choosing)."""
     previous: Mapping[str, str]

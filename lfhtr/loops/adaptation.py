@@ -28,6 +28,7 @@ from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy, AdaptRo
 from lfhtr.datasets.labels import LabelledImages
 from lfhtr.imaging.folder import ImageSet
 from lfhtr.log import log
+from lfhtr.loops.heldback import HeldBackCheck, held_back_indices
 from lfhtr.loops.interrupt import saving_on_interrupt
 from lfhtr.loops.metadata import checkpoint_meta
 from lfhtr.pipeline import STREAMS, SynthPipeline
@@ -56,6 +57,8 @@ class AdaptPaths:
     last: Path
     final: Path
     log: Path
+    trusted: Path
+    """The latest model the held-back check trusts, put back if a later one drifts."""
 
 
 @dataclass
@@ -127,12 +130,18 @@ class AdaptLoop:
             r,
             self.options.rounds,
             self.charset,
-            self.target.images,
+            self._trainable,
             pseudo_labels,
             self.state["previous"],
             self._read_as_one_batch,
             self.pipeline.augment,
         )
+
+    @cached_property
+    def _trainable(self) -> list[np.ndarray]:
+        """The target images a strategy may train on: all but the held-back ones."""
+        held = set(self._held_back.indices)
+        return [image for i, image in enumerate(self.target.images) if i not in held]
 
     def _read_as_one_batch(self, images: Sequence[np.ndarray]) -> list[Reading]:
         return Reader(self.trainer.recognizer, batch_size=max(1, len(images))).read(images)
@@ -149,14 +158,54 @@ class AdaptLoop:
             self.pipeline.sampler,
         )
 
+    @cached_property
+    def _held_back(self) -> HeldBackCheck:
+        indices = held_back_indices(len(self.target.images), self.options.held_back, self.session.spec.seed)
+        check = HeldBackCheck(indices)
+        check.load_state_dict(self.state.get("held_back", {}))
+        return check
+
+    def _check_held_back(self, r: int, readings: Sequence[Reading]) -> dict[str, float] | None:
+        """Round r's figures on the held-back images (``readings``: the round model's readings of them);
+        the model is kept as the trusted one unless it drifts."""
+        check = self._held_back
+        if not check.indices:
+            return None
+        figures = check.measure(readings)
+        self.state["held_back"] = check.state_dict()
+        if not check.drifting(figures) and self.ranks.main:
+            checkpoint.save(
+                self.paths.trusted, {"model": self.trainer.net.state_dict()}, self._describe("adapt")
+            )
+            self.state["trusted_round"] = r
+        return figures
+
+    def _fall_back(self, r: int, figures: dict[str, float]) -> None:
+        """Say that round r's model drifted, and put the trusted one's weights back."""
+        kept = self.state.get("trusted_round", 0)
+        log.warning(
+            f"adapt: after {r} rounds the model rewrote {figures['surest_changed']:.0%} of the characters "
+            "of the readings it started surest of, on images it never trained on: it is learning its own "
+            f"errors. Keeping the model of round {kept}"
+            + (" (the one it started from)." if kept == 0 else ".")
+        )
+        state, _meta = checkpoint.load(self.paths.trusted, self.trainer.device)
+        self.trainer.net.load_state_dict(state["model"])
+        self.state["drifted"] = True
+
     def _choose(self, r: int) -> dict[str, str] | None:
         """Round r's pseudo-labels (image name → text), or None when the strategy stops."""
         readings = self._target_reader.read(self.target.images, f"round {r + 1}: reading")
+        held_back = set(self._held_back.indices)
+        held = self._check_held_back(r, [readings[i] for i in self._held_back.indices])
         view = self._view(r, [])
-        kept = sorted(self.strategy.choose(readings, view))
+        kept = sorted(i for i in self.strategy.choose(readings, view) if i not in held_back)
         current = {self.target.names[i]: readings[i].text for i in kept}
         changed = pseudolabels.changed(self.state["previous"], current)
-        self._log_round(r, readings, kept, changed)
+        self._log_round(r, readings, kept, changed, held)
+        if held is not None and self._held_back.drifting(held):
+            self._fall_back(r, held)
+            return None
         if not kept:
             log.warning(f"adapt: round {r + 1} keeps no pseudo-labels; it trains on synthetic words only")
         if self.strategy.stop(view, len(kept), changed):
@@ -223,7 +272,9 @@ class AdaptLoop:
         metrics, _ = measure(reader, self.monitor.images, self.monitor.texts)
         return metrics
 
-    def _log_round(self, r: int, readings: list[Reading], kept: list[int], changed: int) -> None:
+    def _log_round(
+        self, r: int, readings: list[Reading], kept: list[int], changed: int, held: dict[str, float] | None
+    ) -> None:
         chosen = [readings[i].confidence for i in kept]
         record: dict[str, Any] = {
             "round": r,
@@ -234,6 +285,7 @@ class AdaptLoop:
             "mean_confidence_kept": sum(chosen) / max(1, len(chosen)),
             "mean_confidence_all": sum(x.confidence for x in readings) / max(1, len(readings)),
             "monitor": self._monitor_metrics(),
+            "held_back": held,
         }
         if self.ranks.main:
             runlog.append(self.paths.log, record)
@@ -262,12 +314,27 @@ class AdaptLoop:
     def finish(self) -> Path:
         if not self.ranks.main:
             return self.paths.final
+        if self._held_back.indices and not self.state.get("drifted"):
+            images = [self.target.images[i] for i in self._held_back.indices]
+            held = self._check_held_back(self.state["round"], self._target_reader.read(images))
+            if held is not None and self._held_back.drifting(held):
+                self._fall_back(self.state["round"], held)
         metrics = self._monitor_metrics()
-        meta = self._describe("adapted", rounds=self.state["round"], monitor=metrics)
+        meta = self._describe(
+            "adapted", rounds=self.state["round"], kept_round=self.state.get("trusted_round"), monitor=metrics
+        )
         checkpoint.save(self.paths.final, {"model": self.trainer.net.state_dict()}, meta)
         logged, rounds = self.paths.log, self.state["round"]
         records = runlog.read(logged)
-        runlog.append(logged, {"round": rounds, "final": True, "time": time.time(), "monitor": metrics})
+        kept_round = self.state.get("trusted_round")
+        final = {
+            "round": rounds,
+            "final": True,
+            "time": time.time(),
+            "monitor": metrics,
+            "kept_round": kept_round,
+        }
+        runlog.append(logged, final)
         plot_adaptation(records + [{"round": rounds, "monitor": metrics}], logged.parent / "adapt.png")
         if metrics:
             log.info(f"adapt: final monitor CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f}")

@@ -149,4 +149,3 @@ def _size(width: str | None, height: str | None) -> tuple[float, float] | None:
         return float(width or ""), float(height or "")
     except ValueError:
         return None
-

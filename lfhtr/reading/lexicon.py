@@ -133,6 +133,10 @@ class Lexicon:
             )
         return cls(words, charset)
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word``, without its attached marks and in any case, is one of the lexicon's."""
+        return _split_punctuation(word)[1].lower() in self.log_prior
+
     def candidates(self, core: str) -> list[str]:
         """Words within about two edits of ``core`` plus the ``similar`` words sharing most bigrams."""
         core = core.lower()

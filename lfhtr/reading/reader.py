@@ -29,6 +29,7 @@ from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.pagereader import PageReading, read_pages
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
+from lfhtr.text.latin import languages_of
 from lfhtr.train.recognizer import Recognizer
 
 
@@ -69,15 +70,17 @@ class Reader:
         lexicon: bool = True,
         method: Literal["greedy", "beam"] = "greedy",
         batch_size: int = 64,
+        language: str | None = None,
     ) -> Reader:
         """A reader for a shipped model's name (``lfhtr models``), a model file or a checkpoint.
 
         With ``lexicon`` (the default) it decodes with the corpus the model records, when it records
-        one; nothing is downloaded.
+        one, or with wordfreq's word list of ``language`` (a code from ``lfhtr languages``, or several
+        joined by commas to mix them); nothing is downloaded.
         """
         path = pretrained.resolve(model)
         recognizer, meta = Recognizer.load(path, torch.device(device))
-        words = _recorded_lexicon(path, meta, recognizer.charset) if lexicon else None
+        words = _recorded_lexicon(path, meta, recognizer.charset, language) if lexicon else None
         decode = DecodeSettings(method=method, lexicon=words is not None)
         return cls(recognizer, decode, words, batch_size)
 
@@ -152,13 +155,32 @@ class Reader:
         return snapped
 
 
-def _recorded_lexicon(path: Path, meta: dict[str, Any], charset: Charset) -> Lexicon | None:
-    """The lexicon a model file carries, else the one its corpus draws from built-in word lists."""
-    carried = modelfile.load_lexicon(path, meta) if modelfile.is_model_file(path) else None
+MOST_LANGUAGES_IN_A_LEXICON = 4
+"""A model's recorded corpus mixing more languages gives no default lexicon: the words of two dozen
+languages take minutes and gigabytes to index, and snap a reading to any language's look-alike."""
+
+
+def _recorded_lexicon(
+    path: Path, meta: dict[str, Any], charset: Charset, language: str | None = None
+) -> Lexicon | None:
+    """The lexicon a model file carries, else the one its corpus draws from built-in word lists; with
+    ``language``, the model's corpus settings over that language's word list."""
+    carried = modelfile.load_lexicon(path, meta) if modelfile.is_model_file(path) and not language else None
     if carried:
         return Lexicon(carried, charset)
     corpus = modelfile.shareable_corpus(meta.get("corpus"), path)
+    if language:
+        codes = languages_of(language)
+        chosen = codes[0] if len(codes) == 1 else codes
+        corpus = {**(corpus or {"kind": "frequency"}), "language": chosen, "corpora": []}
     if corpus is None:
+        return None
+    mixed = corpus.get("language")
+    if not language and isinstance(mixed, list | dict) and len(mixed) > MOST_LANGUAGES_IN_A_LEXICON:
+        log.warning(
+            f"{path.name} learnt {len(mixed)} languages; reading without a lexicon. Give the pages' "
+            "language for one (lfhtr read --language fr, or fr,la for mixed pages)."
+        )
         return None
     sampler: TextSampler = plugins.build("sampler", corpus.pop("kind"), corpus)  # type: ignore[assignment]
     sampler.prepare(BuildContext(charset, cache_dir() / "corpora", 0, path.parent))

@@ -28,6 +28,7 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
         session.checkpoint_path("adapt-last"),
         session.checkpoint_path("adapted"),
         session.output / "logs" / "adapt.jsonl",
+        session.checkpoint_path("adapt-trusted"),
     )
     resuming = guard_fresh_start(paths.last, "adapt", resume, restart)
     ranks = distributed.from_environment()

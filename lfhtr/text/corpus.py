@@ -19,14 +19,42 @@ from lfhtr.jsoncache import write_cache
 from lfhtr.text.charset import Charset, nfc
 from lfhtr.text.languages import unfold
 
+Languages = str | list[str] | dict[str, float]
+"""A wordfreq language code, several in equal shares, or several with weights."""
 
-def builtin_counts(language: str, top_n: int) -> Counter[str]:
-    """wordfreq's list as pseudo-counts (frequency × 1e9 keeps the Zipf shape in integers), with the
-    spellings the list folds away restored."""
+
+def language_weights(language: Languages) -> dict[str, float]:
+    """Each language of ``language`` with its share of the words, the shares summing to 1."""
+    weights = (
+        {language: 1.0}
+        if isinstance(language, str)
+        else (dict.fromkeys(language, 1.0) if isinstance(language, list) else dict(language))
+    )
+    total = sum(weights.values())
+    return {code: weight / total for code, weight in weights.items()}
+
+
+def _wordfreq_counts(language: str, top_n: int) -> Counter[str]:
     from wordfreq import top_n_list, word_frequency
 
     words = top_n_list(language, top_n)
     return unfold(language, Counter({w: max(1, round(word_frequency(w, language) * 1e9)) for w in words}))
+
+
+def builtin_counts(language: Languages, top_n: int) -> Counter[str]:
+    """wordfreq's list as pseudo-counts (frequency × 1e9 keeps the Zipf shape in integers), with the
+    spellings the list folds away restored. Several languages are each scaled to their share of the
+    total, so a language's weight and not the length of its list sets how often its words are drawn."""
+    weights = language_weights(language)
+    if len(weights) == 1:
+        return _wordfreq_counts(next(iter(weights)), top_n)
+    mixed: Counter[str] = Counter()
+    for code, share in weights.items():
+        counts = _wordfreq_counts(code, top_n)
+        scale = share * 1e9 / sum(counts.values())
+        for word, count in counts.items():
+            mixed[word] += max(1, round(count * scale))
+    return mixed
 
 
 MAX_TEXT_BYTES = 2 * 2**30
