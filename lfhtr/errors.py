@@ -4,6 +4,9 @@ Every message should name the file or field at fault and say how to fix it; a tr
 real bugs.
 """
 
+PATH_RULE = "paths in a spec are relative to the spec's folder, paths on the command line to the current one"
+"""Said in every error about a missing file or folder, since either kind of path may have led there."""
+
 
 class LfhtrError(Exception):
     """An expected failure whose message is fit to show the user as it is."""

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 
 from lfhtr.atomic import atomic_path
-from lfhtr.errors import CheckpointError
+from lfhtr.errors import PATH_RULE, CheckpointError
 from lfhtr.log import log
 
 SUFFIX = ".lfhtr"
@@ -162,7 +162,7 @@ def _members(path: Path, *names: str) -> list[bytes]:
         with zipfile.ZipFile(path) as archive:
             return [_read_member(archive, name, path) for name in names]
     except FileNotFoundError:
-        raise CheckpointError(f"{path}: model file not found.") from None
+        raise CheckpointError(f"{path}: model file not found ({PATH_RULE}).") from None
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, NotImplementedError) as exc:
         raise CheckpointError(f"{path}: not an lfhtr model file ({exc}).") from None
 

@@ -39,18 +39,18 @@ def plot_adaptation(records: list[dict[str, Any]], output: Path) -> bool:
     plt = _pyplot("adapt")
     if plt is None:
         return False
-    rounds = [r for r in records if "round" in r]
+    rounds = [{**r, "trained": r["round"] - (not r.get("final"))} for r in records if "round" in r]
     fig, axes = plt.subplots(figsize=(6.5, 4.5), dpi=100)
-    kept = [(r["round"], r["kept"] / max(1, r["images"])) for r in rounds if "kept" in r]
+    kept = [(r["trained"], r["kept"] / max(1, r["images"])) for r in rounds if "kept" in r]
     if kept:
         axes.plot(*zip(*kept), "s--", color="tab:grey", label="share kept")
-    conf = [(r["round"], r["mean_confidence_kept"]) for r in rounds if "mean_confidence_kept" in r]
+    conf = [(r["trained"], r["mean_confidence_kept"]) for r in rounds if "mean_confidence_kept" in r]
     if conf:
         axes.plot(*zip(*conf), "^:", color="tab:green", label="mean confidence kept")
-    cer = [(r["round"], r["monitor"]["cer"]) for r in rounds if r.get("monitor")]
+    cer = [(r["trained"], r["monitor"]["cer"]) for r in rounds if r.get("monitor")]
     if cer:
-        axes.plot(*zip(*cer), "o-", color="tab:red", label="monitor CER")
-    axes.set_xlabel("round (labels chosen by the model after this many rounds)")
+        axes.plot(*zip(*cer), "o-", color="tab:red", label="monitor greedy CER")
+    axes.set_xlabel("rounds trained (labels chosen by the model after this many rounds)")
     axes.set_ylim(0, 1)
     _save(plt, fig, axes, "lfhtr self-training", output)
     return True

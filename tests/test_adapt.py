@@ -124,7 +124,8 @@ def test_monitor_labels_never_reach_the_training_loss(
     assert len(trained_texts) == 2 * 6 * 8
     assert not any("SENTINEL" in text for text in trained_texts)
     real_names = {f"r{i:02d}.png" for i in range(24)}
-    kept = (session.output / "logs" / "adapt-round-0.tsv").read_text().splitlines()
+    header, *kept = (session.output / "logs" / "adapt-round-1.tsv").read_text().splitlines()
+    assert header == "file\ttext\tconfidence"
     assert all(line.split("\t")[0] in real_names for line in kept)
     if kind == "consistency":
         assert (session.output / "checkpoints" / "adapted.pt").exists()
@@ -234,7 +235,7 @@ def test_a_crash_before_a_rounds_first_save_logs_that_round_once_after_resume(
     monkeypatch.undo()
     adapt.run(session, resume=True)
     records = [json.loads(x) for x in (session.output / "logs" / "adapt.jsonl").read_text().splitlines()]
-    assert [(r["round"], bool(r.get("final"))) for r in records] == [(0, False), (1, False), (2, True)]
+    assert [(r["round"], bool(r.get("final"))) for r in records] == [(1, False), (2, False), (2, True)]
 
 
 def test_a_round_that_keeps_no_pseudo_labels_says_so(
@@ -278,7 +279,7 @@ def test_adaptation_that_learns_its_own_errors_falls_back_to_the_model_it_starte
     with caplog.at_level(logging.WARNING, logger="lfhtr"):
         adapted_path = adapt.run(session)
     monkeypatch.undo()
-    assert "it is learning its own errors. Keeping the model of round 0" in caplog.text
+    assert "it is learning its own errors. Keeping the model it started from" in caplog.text
     adapted, meta = checkpoint.load(adapted_path)
     start, _ = checkpoint.load(base)
     for key in start["model"]:
@@ -286,7 +287,7 @@ def test_adaptation_that_learns_its_own_errors_falls_back_to_the_model_it_starte
     assert meta["kept_round"] == 0
     records = [json.loads(x) for x in (session.output / "logs" / "adapt.jsonl").read_text().splitlines()]
     assert records[0]["held_back"]["surest_changed"] == 0.0 and records[-1]["kept_round"] == 0
-    labelled = (session.output / "logs" / "adapt-round-0.tsv").read_text().splitlines()
+    labelled = (session.output / "logs" / "adapt-round-1.tsv").read_text().splitlines()[1:]
     assert len({line.split("\t")[0] for line in labelled}) <= 24 - 8  # held-back images never labelled
     # never worse than its start on a labelled check set (the target's true words): the same model
     samples = [build_pipeline(session).sample(5 * 10**9 + i) for i in range(24)]

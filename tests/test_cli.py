@@ -97,6 +97,30 @@ def test_each_stage_shows_and_accepts_only_its_own_options(tmp_path: Path) -> No
     assert result.exit_code == 2 and "No such option: --images" in result.output
 
 
+def test_spec_validate_warns_of_each_missing_file_or_folder(tmp_path: Path) -> None:
+    spec = tmp_path / "s.json"
+    assert runner.invoke(app, ["init", str(spec)]).exit_code == 0
+    data = json.loads(spec.read_text())
+    (tmp_path / "scans").mkdir()
+    data["adapt"]["target"] = {"images": "scans", "pages": "auto"}
+    data["evaluate"]["data"] = {"images": "scans", "pages": "truth"}
+    data["corpus"]["corpora"] = ["letters.txt"]
+    spec.write_text(json.dumps(data))
+    result = runner.invoke(app, ["spec", "validate", str(spec)])
+    assert result.exit_code == 0 and "valid" in result.output
+    assert f"evaluate.data.pages: {tmp_path / 'truth'} does not exist" in result.output
+    assert f"corpus.corpora[0]: {tmp_path / 'letters.txt'} does not exist" in result.output
+    assert "relative to the spec's folder" in result.output and "adapt.target" not in result.output
+
+
+def test_help_names_values_plainly_and_flags_take_none() -> None:
+    for command in (["read", "--help"], ["run", "pretrain", "--help"], ["--help"], ["fonts", "--help"]):
+        shown = runner.invoke(app, command, terminal_width=160).output
+        assert "<bool>" not in shown and "<str>" not in shown and "list[" not in shown, command
+    read_help = runner.invoke(app, ["read", "--help"], terminal_width=160).output
+    assert "MODEL" in read_help and "INTEGER" in read_help and "PATH" in read_help
+
+
 def test_run_applies_set_overrides_and_keeps_a_log_file(tmp_path: Path) -> None:
     spec = tmp_path / "s.json"
     assert runner.invoke(app, ["init", str(spec)]).exit_code == 0

@@ -39,11 +39,17 @@ def test_invalid_option_value_names_the_field() -> None:
         specs.validate({"pretrain": {"steps": "many"}})
 
 
-def test_unknown_fields_are_rejected_with_a_hint() -> None:
-    with pytest.raises(SpecError, match=r"renderer\.fontz: unknown field; remove it or check its spelling"):
+def test_unknown_fields_are_rejected_with_the_field_they_misspell() -> None:
+    with pytest.raises(SpecError, match=r"renderer\.fontz: unknown field; did you mean renderer\.fonts\?"):
         specs.validate({"renderer": {"kind": "font", "fontz": []}})
-    with pytest.raises(SpecError, match=r"sede: unknown field"):
-        specs.validate({"sede": 3})
+    with pytest.raises(SpecError, match=r"adapt\.round: unknown field; did you mean adapt\.rounds\?"):
+        specs.validate({"adapt": {"kind": "self-training", "round": 3}})
+    with pytest.raises(
+        SpecError, match=r"augmenters\[0\]\.strenght: unknown field; did you mean augmenters\[0\]\.strength"
+    ):
+        specs.validate({"augmenters": [{"kind": "elastic", "strenght": 2}]})
+    with pytest.raises(SpecError, match=r"xyzzy: unknown field; remove it"):
+        specs.validate({"xyzzy": 3})
 
 
 def test_bad_files_give_one_line_errors(tmp_path: Path) -> None:

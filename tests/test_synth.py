@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from lfhtr.api import Session
+from lfhtr.datasets.labels import read_tsv
 from lfhtr.errors import DataError
 from lfhtr.pipeline import build_pipeline
 from lfhtr.stages import synth
@@ -59,8 +60,9 @@ def test_a_sample_drawn_in_a_batch_is_the_sample_drawn_alone(make_session: Calla
 def test_synth_writes_identical_output_for_a_seed_and_resumes(make_session: Callable[..., Session]) -> None:
     session = make_session(synth={"count": 300})
     folder = synth.run(session)
-    labels = (folder / "labels.tsv").read_text().splitlines()
-    assert len(labels) == 300 and labels[0].startswith("0000000.png\t")
+    header, *labels = (folder / "labels.tsv").read_text().splitlines()
+    assert header == "file\ttext" and len(labels) == 300 and labels[0].startswith("0000000.png\t")
+    assert len(read_tsv(folder / "labels.tsv")) == 300  # the header is no label
     first = _digest(folder)
     assert len(first) == 300
     # a kill mid-run loses the shard in flight: its part manifest is missing, its images partly written
@@ -69,13 +71,13 @@ def test_synth_writes_identical_output_for_a_seed_and_resumes(make_session: Call
         (folder / name).unlink()
     synth.run(session)
     assert _digest(folder) == first
-    assert (folder / "labels.tsv").read_text().splitlines() == labels
+    assert (folder / "labels.tsv").read_text().splitlines()[1:] == labels
 
 
 def test_synth_redraws_shards_written_for_another_count_or_spec(make_session: Callable[..., Session]) -> None:
     synth.run(make_session(synth={"count": 30}))
     folder = synth.run(make_session(synth={"count": 270}))  # the first shard held 30, not 250
-    assert len((folder / "labels.tsv").read_text().splitlines()) == 270 == len(_digest(folder))
+    assert len((folder / "labels.tsv").read_text().splitlines()) == 271 == len(_digest(folder)) + 1
     reseeded = synth.run(make_session(seed=8, synth={"count": 270}))
     fresh = synth.run(make_session(seed=8, synth={"count": 270, "folder": "fresh"}))
     assert _digest(reseeded) == _digest(fresh)

@@ -16,7 +16,7 @@ import numpy as np
 from fontTools.ttLib import TTFont, TTLibError
 from PIL import Image, ImageFont
 
-from lfhtr.errors import DataError
+from lfhtr.errors import PATH_RULE, DataError
 from lfhtr.jsoncache import cache_dir, load_entries, save_entries
 
 FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}
@@ -55,7 +55,8 @@ def find_font_files(locations: list[Path], exclude: list[str]) -> list[Path]:
             continue
         if not location.is_dir():
             raise DataError(
-                f"{location}: font folder not found; run scripts/install-fonts.sh or set renderer.fonts."
+                f"{location}: font folder not found; run scripts/install-fonts.sh or set renderer.fonts "
+                f"({PATH_RULE})."
             )
         for path in location.rglob("*"):
             if path.suffix.lower() in FONT_SUFFIXES and path.is_file():

@@ -18,12 +18,13 @@ from typer.core import TyperGroup
 from lfhtr import log
 from lfhtr.cli import export, fonts, languages, plugins, read, run, segment, spec
 from lfhtr.cli.options import command
+from lfhtr.cli.plain_help import name_values_plainly
 from lfhtr.errors import LfhtrError
 from lfhtr.version import __version__
 
 
 class ErrorsAsOneLine(TyperGroup):
-    """Print expected failures as one line and exit non-zero, for the real CLI and CliRunner alike."""
+    """Print expected failures as one line and exit non-zero, and name option values plainly in help."""
 
     def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
         try:
@@ -31,6 +32,10 @@ class ErrorsAsOneLine(TyperGroup):
         except LfhtrError as exc:
             log.log.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
+
+    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[override]
+        name_values_plainly(self, ctx)
+        return super().get_params(ctx)
 
 
 app = typer.Typer(

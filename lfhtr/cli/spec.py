@@ -15,6 +15,8 @@ from lfhtr.atomic import atomic_write
 from lfhtr.cli.options import SpecPath, absolute
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
+from lfhtr.core.inputs import named_inputs
+from lfhtr.errors import PATH_RULE
 from lfhtr.outputs import guard_output
 from lfhtr.session import Session
 from lfhtr.stages.runrecord import ABSENT, differences, spec_of
@@ -84,9 +86,16 @@ def init(
 
 @spec_app.command("validate")
 def spec_validate(path: SpecPath) -> None:
-    """Check a spec: JSON syntax, plugin kinds, every option value."""
-    specs.load(path)
+    """Check a spec: JSON syntax, plugin kinds, every option value, and the files and folders it names."""
+    spec = specs.load(path)
     _warn_broken_plugins()
+    base = path.resolve().parent
+    for field, named in named_inputs(specs.dump(spec)):
+        if not (base / Path(named).expanduser()).exists():
+            err.print(
+                f"warning: {path}: {field}: {base / named} does not exist ({PATH_RULE})",
+                markup=False,
+            )
     out.print(f"{path}: valid")
 
 

@@ -7,6 +7,8 @@ models, so unknown kinds, bad option values and the JSON Schema all come from a 
 
 from __future__ import annotations
 
+import copy
+import difflib
 import json
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -227,15 +229,24 @@ def _check_kinds(data: dict[str, Any], source: str) -> None:
                 raise SpecError(f"{source}: {where}.kind: {exc}") from None
 
 
-def _location(loc: tuple[Any, ...], data: Any) -> str:
-    """Dotted path of a pydantic error location, without the union tag pydantic inserts."""
-    parts: list[str] = []
+def _real_keys(loc: tuple[Any, ...], data: Any) -> list[Any]:
+    """The keys of a pydantic error location that are in the data, without the union tag pydantic inserts."""
+    keys: list[Any] = []
     node = data
     for key in loc:
-        if isinstance(node, dict) and key not in node and isinstance(key, str) and parts:
+        if isinstance(node, dict) and key not in node and isinstance(key, str) and keys:
             continue  # a discriminator tag such as 'crnn-ctc', not a real key
-        parts.append(f"[{key}]" if isinstance(key, int) else ("." if parts else "") + str(key))
+        keys.append(key)
         node = _child(node, key)
+    return keys
+
+
+def _location(keys: list[Any]) -> str:
+    """Dotted path of real keys, as a user types it in ``--set``."""
+    parts = [
+        f"[{key}]" if isinstance(key, int) else ("." if index else "") + str(key)
+        for index, key in enumerate(keys)
+    ]
     return "".join(parts) or "(top level)"
 
 
@@ -248,14 +259,39 @@ def _child(node: Any, key: Any) -> Any:
     return None
 
 
+def _known_field_like(keys: list[Any], data: dict[str, Any]) -> str | None:
+    """The field at the same place spelt most like an unknown one: the spec without it, validated and
+    dumped with every default, lists the fields that place has (for whatever plugin kind is chosen)."""
+    *parents, unknown = keys
+    trimmed = copy.deepcopy(data)
+    node: Any = trimmed
+    for key in parents:
+        node = _child(node, key)
+    if not isinstance(node, dict):
+        return None
+    del node[unknown]
+    try:
+        known: Any = dump(session_model().model_validate(trimmed))
+    except ValidationError:
+        return None  # other mistakes first; the hint comes once they are fixed
+    for key in parents:
+        known = _child(known, key)
+    if not isinstance(known, dict):
+        return None
+    matches = difflib.get_close_matches(str(unknown), [str(name) for name in known], n=1)
+    return _location([*parents, matches[0]]) if matches else None
+
+
 def format_validation_error(exc: ValidationError, data: Any, source: str) -> str:
     first = exc.errors()[0]
-    where = _location(tuple(first["loc"]), data)
+    keys = _real_keys(tuple(first["loc"]), data)
     message = first["msg"]
     if first["type"] == "extra_forbidden":
-        message = "unknown field; remove it or check its spelling (see `lfhtr spec schema`)"
+        like = _known_field_like(keys, data) if keys else None
+        message = f"unknown field; did you mean {like}?" if like else "unknown field; remove it"
+        message += " (every field: `lfhtr spec schema`)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{source}: {where}: {message}{more}"
+    return f"{source}: {_location(keys)}: {message}{more}"
 
 
 def validate(data: Any, source: str = "spec") -> SessionSpec:

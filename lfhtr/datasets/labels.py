@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from lfhtr.core.settings import LabelledSet
-from lfhtr.errors import DataError, SpecError
+from lfhtr.errors import PATH_RULE, DataError, SpecError
 from lfhtr.imaging.folder import ImageSet, load_folder
 from lfhtr.log import log
 from lfhtr.pages.auto import AUTO
@@ -23,6 +23,8 @@ from lfhtr.pages.cut import load_page_regions
 from lfhtr.pages.parse import Unit
 from lfhtr.text.charset import nfc
 from lfhtr.text.corpus import check_text_file
+
+LABELS_HEADER = "file\ttext"
 
 
 def _tab_separated(path: Path, number: int, line: str) -> tuple[str, str]:
@@ -37,11 +39,16 @@ def _space_separated(path: Path, number: int, line: str) -> tuple[str, str]:
     return name, "".join(text).strip()
 
 
-def _pairs(path: Path, split: Callable[[Path, int, str], tuple[str, str]]) -> dict[str, str]:
-    """name → text, one pair a line; a name given twice keeps its last text, with a warning."""
+def _pairs(
+    path: Path, split: Callable[[Path, int, str], tuple[str, str]], header: str | None = None
+) -> dict[str, str]:
+    """name → text, one pair a line (after ``header``, where the first line is it); a name given twice
+    keeps its last text, with a warning."""
     labels: dict[str, str] = {}
     repeated: list[str] = []
     for number, line in _lines(path):
+        if number == 1 and line.rstrip("\r") == header:
+            continue
         name, text = split(path, number, line)
         name, text = nfc(name), nfc(text.strip())
         if name in labels:
@@ -55,8 +62,9 @@ def _pairs(path: Path, split: Callable[[Path, int, str], tuple[str, str]]) -> di
 
 
 def read_tsv(path: Path) -> dict[str, str]:
-    """lfhtr's labels.tsv: ``file<TAB>text``, the file relative to the images folder."""
-    return _pairs(path, _tab_separated)
+    """lfhtr's labels.tsv: ``file<TAB>text``, the file relative to the images folder, under an optional
+    ``file<TAB>text`` header (the one `lfhtr run synth` writes)."""
+    return _pairs(path, _tab_separated, header=LABELS_HEADER)
 
 
 def read_transcripts(path: Path) -> dict[str, str]:
@@ -84,7 +92,7 @@ def _lines(path: Path) -> list[tuple[int, str]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise DataError(f"{path}: label file not found; set labels in the spec.") from None
+        raise DataError(f"{path}: label file not found; set labels in the spec ({PATH_RULE}).") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read labels ({exc}).") from None
     return [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from lfhtr.errors import DataError
+from lfhtr.errors import PATH_RULE, DataError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm", ".ppm"}
 MAX_PIXELS = 40_000_000  # a word image larger than this is a mistake or a decompression bomb
@@ -51,7 +51,7 @@ class ImageSet:
 
 def list_images(folder: Path, include: list[str], limit: int | None) -> list[Path]:
     if not folder.is_dir():
-        raise DataError(f"{folder}: image folder not found; check the path in the spec.")
+        raise DataError(f"{folder}: image folder not found ({PATH_RULE}).")
     files = sorted(
         p
         for p in folder.rglob("*")

@@ -91,7 +91,7 @@ class AdaptLoop:
         self.strategy.load_state_dict(state.get("strategy", {}))
         self.state = {"width_scale": self.trainer.recognizer.width_scale, **state["adapt"]}
         if self.ranks.main:  # a round whose labels are not in the state is chosen (and logged) again
-            chosen = self.state["round"] - (self.state["labels"] is None)
+            chosen = self.state["round"] + (self.state["labels"] is not None)  # rounds whose labels are kept
             runlog.truncate_after(self.paths.log, "round", chosen)
         log.info(f"adapt: resuming round {self.state['round'] + 1}, step {self.state['step_in_round']}")
 
@@ -186,8 +186,7 @@ class AdaptLoop:
         log.warning(
             f"adapt: after {r} rounds the model rewrote {figures['surest_changed']:.0%} of the characters "
             "of the readings it started surest of, on images it never trained on: it is learning its own "
-            f"errors. Keeping the model of round {kept}"
-            + (" (the one it started from)." if kept == 0 else ".")
+            f"errors. Keeping {f'the model after round {kept}' if kept else 'the model it started from'}."
         )
         state, _meta = checkpoint.load(self.paths.trusted, self.trainer.device)
         self.trainer.net.load_state_dict(state["model"])
@@ -277,7 +276,7 @@ class AdaptLoop:
     ) -> None:
         chosen = [readings[i].confidence for i in kept]
         record: dict[str, Any] = {
-            "round": r,
+            "round": r + 1,  # the round these labels train; its figures are of the model that chose them
             "time": time.time(),
             "images": len(readings),
             "kept": len(kept),
@@ -290,13 +289,14 @@ class AdaptLoop:
         if self.ranks.main:
             runlog.append(self.paths.log, record)
             atomic_write(
-                self.paths.log.parent / f"adapt-round-{r}.tsv",
-                "".join(
+                self.paths.log.parent / f"adapt-round-{r + 1}.tsv",
+                tsv.row("file", "text", "confidence")
+                + "".join(
                     tsv.row(self.target.names[i], readings[i].text, f"{readings[i].confidence:.4f}")
                     for i in kept
                 ),
             )
-        shown = f", monitor CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
+        shown = f", monitor greedy CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
         log.info(
             f"adapt round {r + 1}: kept {len(kept)}/{len(readings)}, "
             f"mean confidence {record['mean_confidence_kept']:.3f}, changed {changed}{shown}"
@@ -337,6 +337,6 @@ class AdaptLoop:
         runlog.append(logged, final)
         plot_adaptation(records + [{"round": rounds, "monitor": metrics}], logged.parent / "adapt.png")
         if metrics:
-            log.info(f"adapt: final monitor CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f}")
+            log.info(f"adapt: final monitor greedy CER {metrics['cer']:.4f}, WER {metrics['wer']:.4f}")
         log.info(f"adapt: adapted model in {self.paths.final}")
         return self.paths.final

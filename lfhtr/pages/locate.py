@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from lfhtr.errors import DataError
+from lfhtr.errors import PATH_RULE, DataError
 from lfhtr.imaging.folder import IMAGE_SUFFIXES
 from lfhtr.pages.parse import PageDocument
 
@@ -13,7 +13,7 @@ from lfhtr.pages.parse import PageDocument
 def page_files(folder: Path, include: list[str]) -> list[Path]:
     """The PAGE/ALTO files in ``folder`` (not its sub-folders) whose names match ``include``."""
     if not folder.is_dir():
-        raise DataError(f"{folder}: page XML folder not found; check `pages` in the spec.")
+        raise DataError(f"{folder}: page XML folder not found; check `pages` ({PATH_RULE}).")
     found = sorted(
         p for p in folder.glob("*.xml") if p.is_file() and any(fnmatch.fnmatch(p.name, g) for g in include)
     )

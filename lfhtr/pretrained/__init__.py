@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from lfhtr.errors import LfhtrError
+from lfhtr.errors import PATH_RULE, LfhtrError
 
 GROUP = "lfhtr.pretrained"
 EN = Path(__file__).with_name("en.lfhtr")
@@ -58,5 +58,6 @@ def resolve(model: str | Path, base: Path | None = None) -> Path:
         return by_name[str(model).lower()].path
     names = ", ".join(sorted(shipped)) or "none installed"
     raise LfhtrError(
-        f"{model}: no such checkpoint or model file, and no shipped model of that name ({names})."
+        f"{model}: no such checkpoint or model file, and no shipped model of that name ({names}); "
+        f"{PATH_RULE}."
     )

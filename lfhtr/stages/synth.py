@@ -124,7 +124,7 @@ def run(session: Session, workers: int | None = None) -> Path:
         task = bar.add_task("synth", total=count, completed=done, status="")
         for finished in _run_jobs(session, pipeline, jobs, settings.workers if workers is None else workers):
             bar.advance(task, finished)
-    manifest = "".join(
+    manifest = tsv.row("file", "text") + "".join(
         _rows(folder, sign, start, min(start + SHARD, count)) or "" for start in range(0, count, SHARD)
     )
     atomic_write(folder / "labels.tsv", manifest)

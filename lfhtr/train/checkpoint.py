@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from lfhtr.atomic import atomic_path, atomic_write
-from lfhtr.errors import CheckpointError, LfhtrError
+from lfhtr.errors import PATH_RULE, CheckpointError, LfhtrError
 from lfhtr.train import runlog
 
 
@@ -58,7 +58,7 @@ def save(path: Path, state: dict[str, Any], meta: dict[str, Any]) -> None:
 def load(path: Path, map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
     if not path.is_file():
         raise CheckpointError(
-            f"{path}: checkpoint not found; run `lfhtr run pretrain` first or fix the path."
+            f"{path}: checkpoint not found; run `lfhtr run pretrain` first or fix the path ({PATH_RULE})."
         )
     try:
         with warnings.catch_warnings():  # torch warns before refusing a pickle; lfhtr's refusal says it
