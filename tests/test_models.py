@@ -106,12 +106,34 @@ def test_read_keys_nested_images_by_path_and_writes_json_with_alternatives(
     assert [row[0] for row in rows] == ["file", "p1/0001.png", "p2/0001.png", "p2/0002.png"]
     out = tmp_path / "read.json"
     result = runner.invoke(
-        app, ["read", str(model), str(words / "p2"), "--json", "-o", str(out), "--no-lexicon"]
+        app, ["read", str(model), str(words / "p2"), "--format", "json", "-o", str(out), "--no-lexicon"]
     )
     assert result.exit_code == 0, result.output
     assert [row["file"] for row in json.loads(out.read_text())] == ["0001.png", "0002.png"]
-    assert all(
-        set(row) == {"file", "text", "confidence", "alternatives"} for row in json.loads(out.read_text())
+    for row in json.loads(out.read_text()):
+        assert set(row) <= {"file", "text", "confidence", "alternatives", "characters"}
+        assert [ch for ch, _ in row.get("characters", [])] == (list(row["text"]) if row["text"] else [])
+    texts = tmp_path / "read.txt"  # the format from the suffix: the texts, one a line
+    assert runner.invoke(app, ["read", str(model), str(words / "p2"), "-o", str(texts)]).exit_code == 0
+    assert len(texts.read_text().splitlines()) == 2
+
+
+def test_read_marks_and_lists_the_readings_to_review(
+    exported: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    model, _, words = exported
+    out = tmp_path / "read.tsv"
+    result = runner.invoke(app, ["read", str(model), str(words), "-o", str(out), "--review-below", "1"])
+    assert result.exit_code == 0, result.output
+    header, *rows = out.read_text().splitlines()
+    assert header == "file\ttext\tconfidence\treview" and all(row.endswith("\tyes") for row in rows)
+    listed = [row.split("\t") for row in (tmp_path / "read.review.tsv").read_text().splitlines()[1:]]
+    confidences = [float(row[2]) for row in listed]
+    assert len(listed) == 3 and confidences == sorted(confidences)  # least confident first
+    result = runner.invoke(app, ["read", str(model), str(words), "--format", "hocr"])
+    assert (
+        result.exit_code == 2
+        and "--format hocr: word and line images are read into one of tsv, json, txt" in (result.output)
     )
 
 

@@ -4,8 +4,10 @@ pages end to end, page-level figures, and page and word images told apart."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -236,6 +238,37 @@ def test_read_turns_page_scans_into_page_alto_text_and_json(
     assert again.exit_code != 0 and "pass --force" in again.output
     no_folder = runner.invoke(app, ["read", str(model), str(path)])
     assert no_folder.exit_code != 0 and "add -o FOLDER" in no_folder.output
+    creator = read_document(out / "scan.page.xml").root.find(".//{*}Creator")
+    assert (
+        creator is not None
+        and f"model {model}" in (creator.text or "")
+        and "segmenter ink-ridges" in (creator.text or "")
+    )
+
+
+def test_read_writes_the_page_formats_asked_for_and_the_lines_to_review(
+    line_session: Session, scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
+) -> None:
+    model = pretrain.run(line_session)
+    path, _, _ = scan
+    out = tmp_path / "read"
+    asked = ["--format", "hocr,txt", "--review-below", "1"]
+    result = runner.invoke(app, ["read", str(model), str(path), "-o", str(out), *asked])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["review.tsv", "scan.hocr", "scan.page.xml", "scan.txt"]
+    hocr = ElementTree.parse(out / "scan.hocr").getroot()
+    lines = [e for e in hocr.iter() if e.get("class") == "ocr_line"]
+    assert len(lines) == len(TEXTS) + 1
+    assert all(
+        re.fullmatch(r"bbox \d+ \d+ \d+ \d+; baseline \S+ -?\d+; x_wconf \d+", e.get("title", ""))
+        for e in lines
+    )
+    header, *listed = (out / "review.tsv").read_text("utf-8").splitlines()
+    confidences = [float(row.split("\t")[2]) for row in listed]
+    assert header == "file\ttext\tconfidence" and len(listed) == len(lines)
+    assert confidences == sorted(confidences) and all(row.startswith("scan.png#") for row in listed)
+    wrong = runner.invoke(app, ["read", str(model), str(path), "-o", str(tmp_path / "x"), "--format", "pdf"])
+    assert wrong.exit_code == 2 and "page scans are written as any of page,alto,txt,json,hocr" in wrong.output
 
 
 def test_page_scans_and_word_images_are_not_mixed_up(

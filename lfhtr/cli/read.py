@@ -1,12 +1,11 @@
 """`lfhtr read MODEL IMAGE|FOLDER...` and `lfhtr models`: reading without a session spec.
 
 A user with word images and no labels starts here: a shipped model's name or a model file, the images,
-and readings on stdout (TSV) or as JSON, decoded with the corpus the model records.
+and readings on stdout (TSV) or as JSON or text, decoded with the corpus the model records.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,13 +17,14 @@ if TYPE_CHECKING:
 
     from lfhtr.reading.reader import Reader
 
-from lfhtr import log, tsv
+from lfhtr import log
 from lfhtr.atomic import atomic_write
 from lfhtr.cli.options import Threads
 from lfhtr.core.spec import DeviceSettings
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, load_folder
 from lfhtr.outputs import guard_output
+from lfhtr.reading.formats import ImageFormat, image_format, page_formats, readings_document, review_list
 
 
 def _images(reader: Reader, paths: list[Path]) -> tuple[list[str], list[np.ndarray]]:
@@ -82,45 +82,70 @@ def _inputs(model: str, images: list[Path], output: Path) -> dict[Path, str]:
     return inputs
 
 
+ModelName = Annotated[
+    str, typer.Argument(help="A shipped model's name (`lfhtr models`), or a .lfhtr/.pt file.")
+]
+Images = Annotated[list[Path], typer.Argument(help="Image files and folders (read recursively).")]
+Output = Annotated[
+    Path | None,  # noqa: UP007
+    typer.Option("--output", "-o", help="Write here instead of stdout."),
+]
+Format = Annotated[
+    str | None,  # noqa: UP007
+    typer.Option(
+        "--format",
+        help="Images: tsv, json (alternatives and each character's probability) or txt; default "
+        "from -o's suffix, else tsv. Page scans: any of page,alto,txt,json,hocr (default "
+        "page,alto,txt,json).",
+    ),
+]
+ReviewBelow = Annotated[
+    float | None,  # noqa: UP007
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Mark readings less confident than this to proofread, and list them, least confident "
+        "first (beside -o as *.review.tsv, in a folder of pages as review.tsv, else on stderr).",
+    ),
+]
+Lexicon = Annotated[
+    bool, typer.Option(help="Decode with the corpus the model records (when it records one).")
+]
+Language = Annotated[
+    str | None,  # noqa: UP007
+    typer.Option(help="Decode with this language's word list (`lfhtr languages`; fr,la mixes two)."),
+]
+Force = Annotated[
+    bool, typer.Option(help="Replace an existing --output that is not a TSV, JSON or text file.")
+]
+Pages = Annotated[
+    str | None,  # noqa: UP007
+    typer.Option(
+        help="The images are page scans: 'auto' finds their lines, a folder gives them as PAGE/ALTO "
+        "files (default: scans are told from word images by their size)."
+    ),
+]
+SegmenterName = Annotated[str, typer.Option(help="The segmenter that finds the lines of page scans.")]
+
+
 def read(
-    model: Annotated[
-        str, typer.Argument(help="A shipped model's name (`lfhtr models`), or a .lfhtr/.pt file.")
-    ],
-    images: Annotated[list[Path], typer.Argument(help="Image files and folders (read recursively).")],
-    output: Annotated[
-        Path | None,  # noqa: UP007
-        typer.Option("--output", "-o", help="Write here instead of stdout."),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="JSON with the alternatives instead of TSV.")
-    ] = False,
-    lexicon: Annotated[
-        bool, typer.Option(help="Decode with the corpus the model records (when it records one).")
-    ] = True,
-    language: Annotated[
-        str | None,  # noqa: UP007
-        typer.Option(help="Decode with this language's word list (`lfhtr languages`; fr,la mixes two)."),
-    ] = None,
+    model: ModelName,
+    images: Images,
+    output: Output = None,
+    format: Format = None,
+    review_below: ReviewBelow = None,
+    lexicon: Lexicon = True,
+    language: Language = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 64,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, ...")] = "cpu",
     threads: Threads = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
-    force: Annotated[
-        bool, typer.Option(help="Replace an existing --output that is not a TSV, JSON or text file.")
-    ] = False,
-    pages: Annotated[
-        str | None,  # noqa: UP007
-        typer.Option(
-            help="The images are page scans: 'auto' finds their lines, a folder gives them as PAGE/ALTO "
-            "files (default: scans are told from word images by their size)."
-        ),
-    ] = None,
-    segmenter: Annotated[str, typer.Option(help="The segmenter that finds the lines of page scans.")] = (
-        "ink-ridges"
-    ),
+    force: Force = False,
+    pages: Pages = None,
+    segmenter: SegmenterName = "ink-ridges",
 ) -> None:
-    """Read word or line images (TSV or JSON), or page scans into a folder of PAGE-XML, ALTO, text and
-    JSON per page (-o FOLDER)."""
+    """Read word or line images (TSV, JSON or text), or page scans into a folder of PAGE-XML, ALTO, text,
+    JSON or hOCR per page (-o FOLDER)."""
     from lfhtr.reading.reader import Reader
     from lfhtr.train.device import configure_threads
 
@@ -130,39 +155,37 @@ def read(
     scans = _page_scans(images, pages)
     if output is not None and not scans:
         guard_output(output, force, _inputs(model, images, output), (".tsv", ".json", ".txt"))
-    reader = Reader.load(model, device, lexicon, batch_size=batch_size, language=language)
+        if review_below is not None:
+            guard_output(_review_file(output), force, _inputs(model, images, output), (".tsv",))
+    written = page_formats(format) if scans else (image_format(format, output),)
+    wants_characters = "json" in written
+    reader = Reader.load(
+        model, device, lexicon, batch_size=batch_size, language=language, characters=wants_characters
+    )
     if not scans:
-        _read_images(reader, images, output, as_json)
+        _read_images(reader, images, output, written[0], review_below)
         return
     if output is None:
         raise DataError("page scans are read into a folder of files per page: add -o FOLDER.")
     layouts = None if pages in (None, "auto") else Path(pages)
-    read = reader.read_pages(scans, output, segmenter, layouts, force)
+    read = reader.read_pages(scans, output, segmenter, layouts, force, written, review_below)
     lines = sum(len(page.lines) for page in read)
     log.log.info(f"read: {len(read)} pages, {lines} lines with {reader.recognizer.origin}; {output}")
 
 
-def _read_images(reader: Reader, images: list[Path], output: Path | None, as_json: bool) -> None:
-    """Word or line images read into one TSV or JSON, on stdout or at ``output``."""
+def _review_file(output: Path) -> Path:
+    return output.with_name(f"{output.stem}.review.tsv")
+
+
+def _read_images(
+    reader: Reader, images: list[Path], output: Path | None, format: ImageFormat, review_below: float | None
+) -> None:
+    """Word or line images read into one TSV, JSON or text file, on stdout or at ``output``."""
     keys, prepared = _images(reader, images)
     if not prepared:
         raise DataError("none of the images could be read (the warnings above say why).")
     readings = reader.read(prepared, "read")
-    if as_json:
-        rows = [
-            {
-                "file": key,
-                "text": r.text,
-                "confidence": round(r.confidence, 4),
-                "alternatives": [[text, round(p, 4)] for text, p in r.alternatives],
-            }
-            for key, r in zip(keys, readings)
-        ]
-        text = json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
-    else:
-        text = tsv.row("file", "text", "confidence") + "".join(
-            tsv.row(key, r.text, f"{r.confidence:.4f}") for key, r in zip(keys, readings)
-        )
+    text = readings_document(keys, readings, format, review_below)
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -170,6 +193,15 @@ def _read_images(reader: Reader, images: list[Path], output: Path | None, as_jso
         log.log.info(
             f"read: {len(readings)} images with {reader.recognizer.origin}, {reader.decoding}; {output}"
         )
+    if review_below is None:
+        return
+    listed = review_list(keys, readings, review_below)
+    count = listed.count("\n") - 1
+    if output is None:
+        typer.echo(listed, nl=False, err=True)
+    else:
+        atomic_write(_review_file(output), listed)
+    log.log.info(f"read: {count} of {len(readings)} readings below {review_below:g} to review")
 
 
 def models() -> None:

@@ -52,7 +52,7 @@ def segment(
         task = bar.add_task("segment", total=len(files))
         for scan, target in zip(files, targets):
             layout = segment_scan(finder, scan)
-            write_layout(layout, scan.name, target, format, segmenter)
+            write_layout(layout, scan.name, target, format, f"segmenter {segmenter}")
             lines += len(layout.lines())
             bar.advance(task)
     log.log.info(f"segment: {len(files)} scans, {lines} lines with '{segmenter}'; {output}")

@@ -62,12 +62,14 @@ class Reading:
     """What the model read in one image, and how sure it is (0-1).
 
     ``alternatives`` are the runners-up with their probabilities, best first, where the decoding
-    weighed several readings (lexicon decoding does).
+    weighed several readings (lexicon decoding does). ``characters`` holds each character's probability
+    where the reader was asked for them (a ``Reader`` with ``characters=True``).
     """
 
     text: str
     confidence: float
     alternatives: tuple[tuple[str, float], ...] = ()
+    characters: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,11 @@ class TranscribeSettings(Strict):
     checkpoint: str | None = Field(None, description="Default: the adapted model if any, else pretrained.")
     decode: DecodeSettings = Field(default_factory=DecodeSettings)
     batch_size: int = Field(64, ge=1)
-    format: Literal["tsv", "json"] = Field("tsv")
+    format: Literal["tsv", "json", "txt"] = Field(
+        "tsv",
+        description="transcriptions.tsv (file, text, confidence), .json (with the alternatives) or .txt "
+        "(the texts, one a line).",
+    )
 
 
 class ComponentSpec(BaseModel):

@@ -27,9 +27,8 @@ MAX_HELD_BACK = 400
 CONFIDENT_SHARE = 0.3
 """The start's surest readings watched: this share of the held-back images."""
 DRIFT_LIMIT = 0.25
-"""Share of those readings' characters a model may change and still be trusted. Measured after four
-rounds on George Washington's words: 0.04-0.05 where adaptation lowered the CER by 0.17-0.20, 0.65
-where it raised it by 0.14."""
+"""Share of those readings' characters a model may change and still be trusted: far above what
+adaptations that helped changed, far below what one that drifted did (docs/results.md)."""
 
 
 def held_back_indices(count: int, share: float, seed: int) -> list[int]:

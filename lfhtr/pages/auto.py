@@ -50,6 +50,8 @@ def segment_scans(scans: list[Path], segmenter: Segmenter, cache: Path) -> list[
             task = bar.add_task("segment", total=len(missing))
             for scan, file in missing:
                 file.parent.mkdir(parents=True, exist_ok=True)
-                write_layout(segment_scan(segmenter, scan), scan.name, file, "page", segmenter.kind)
+                write_layout(
+                    segment_scan(segmenter, scan), scan.name, file, "page", f"segmenter {segmenter.kind}"
+                )
                 bar.advance(task)
     return files

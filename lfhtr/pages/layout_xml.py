@@ -27,12 +27,16 @@ def _points(points: tuple[Point, ...], separator: str = ",") -> str:
     return " ".join(f"{round(x)}{separator}{round(y)}" for x, y in points)
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _page_tree(layout: PageLayout, image_name: str, creator: str) -> ET.Element:
     ET.register_namespace("", PAGE_NS)
     ns = f"{{{PAGE_NS}}}"
     root = ET.Element(f"{ns}PcGts")
     meta = ET.SubElement(root, f"{ns}Metadata")
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    now = _now()
     ET.SubElement(meta, f"{ns}Creator").text = creator
     ET.SubElement(meta, f"{ns}Created").text = now
     ET.SubElement(meta, f"{ns}LastChange").text = now
@@ -87,6 +91,7 @@ def _alto_tree(layout: PageLayout, image_name: str, creator: str) -> ET.Element:
         ET.SubElement(description, f"{ns}sourceImageInformation"), f"{ns}fileName"
     ).text = image_name
     processing = ET.SubElement(description, f"{ns}Processing", {"ID": "lfhtr"})
+    ET.SubElement(processing, f"{ns}processingDateTime").text = _now()
     software = ET.SubElement(processing, f"{ns}processingSoftware")
     ET.SubElement(software, f"{ns}softwareName").text = creator
     layout_element = ET.SubElement(root, f"{ns}Layout")
@@ -108,11 +113,11 @@ def _alto_tree(layout: PageLayout, image_name: str, creator: str) -> ET.Element:
 
 
 def write_layout(
-    layout: PageLayout, image_name: str, path: Path, format: LayoutFormat = "page", segmenter: str = ""
+    layout: PageLayout, image_name: str, path: Path, format: LayoutFormat = "page", made_with: str = ""
 ) -> None:
     """``layout`` of the scan ``image_name`` as PAGE-XML or ALTO at ``path`` (atomically); the file
-    names lfhtr, its version and the segmenter as its creator."""
-    creator = f"lfhtr {__version__}" + (f" (segmenter {segmenter})" if segmenter else "")
+    names lfhtr, its version and ``made_with`` (the segmenter, the model) as its creator, and the date."""
+    creator = f"lfhtr {__version__}" + (f" ({made_with})" if made_with else "")
     tree = (_page_tree if format == "page" else _alto_tree)(layout, image_name, creator)
     ET.indent(tree)
     with atomic_path(path) as tmp:

@@ -23,6 +23,11 @@ EN_LINE = Path(__file__).with_name("en-line.lfhtr")
 """English lines, started from ``en``: what page scans are read with (see its card)."""
 DE_LINE = Path(__file__).with_name("de-line.lfhtr")
 """German lines, started from ``de`` (see its card)."""
+MULTI = Path(__file__).with_name("multi.lfhtr")
+"""Words of the Latin-script languages of Europe in equal shares (``--language europe``), started from
+``en``; read and adapt it with ``--language CODE`` (see its card)."""
+MULTI_LINE = Path(__file__).with_name("multi-line.lfhtr")
+"""Lines of the same languages, started from ``en-line`` (see its card)."""
 
 
 @dataclass(frozen=True)

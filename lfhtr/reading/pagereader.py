@@ -1,9 +1,11 @@
-"""Reading page scans end to end: find the lines, read them, write PAGE-XML, ALTO, text and JSON.
+"""Reading page scans end to end: find the lines, read them, write PAGE-XML, ALTO, text, JSON, hOCR.
 
 Each scan is segmented (or its layout taken from a PAGE/ALTO file), its lines cut and straightened the
-way every page set is cut, read in one pass, and written per page: ``<stem>.page.xml`` (PAGE 2019) and
-``<stem>.alto.xml`` (ALTO 4) with the text and ``conf`` of every line, ``<stem>.txt`` (the lines in
-reading order) and ``<stem>.json`` (every line with its coordinates, confidence and alternatives).
+way every page set is cut, read in one pass, and written per page in the formats asked for:
+``<stem>.page.xml`` (PAGE 2019) and ``<stem>.alto.xml`` (ALTO 4) with the text and ``conf`` of every
+line and metadata naming lfhtr, the model and the date, ``<stem>.txt`` (the lines in reading order),
+``<stem>.json`` (every line with its coordinates, confidence, alternatives and characters' probabilities)
+and ``<stem>.hocr``. With a review threshold, ``review.tsv`` lists the lines to proofread.
 """
 
 from __future__ import annotations
@@ -25,15 +27,18 @@ from lfhtr.imaging.folder import UNREADABLE
 from lfhtr.log import log
 from lfhtr.outputs import guard_output
 from lfhtr.pages.cut import load_page_regions
+from lfhtr.pages.hocr import write_hocr
 from lfhtr.pages.layout_xml import write_layout
 from lfhtr.pages.parse import read_document
 from lfhtr.pages.segment import segment_scan
 from lfhtr.pages.write import fill_readings, write_document
+from lfhtr.reading.formats import DEFAULT_PAGE_FORMATS, reading_fields, review_list
 
 PAGE_SIDE = 800
 """An image whose sides are both at least this many pixels is taken for a page scan: word and line
 images are far lower than that."""
-OUTPUT_SUFFIXES = (".page.xml", ".alto.xml", ".txt", ".json")
+SUFFIXES = {"page": ".page.xml", "alto": ".alto.xml", "txt": ".txt", "json": ".json", "hocr": ".hocr"}
+REVIEW_FILE = "review.tsv"
 
 
 class _Recognizer(Protocol):
@@ -58,6 +63,11 @@ class PageLine:
     alternatives: list[tuple[str, float]]
     baseline: list[tuple[float, float]]
     boundary: list[tuple[float, float]]
+    characters: tuple[float, ...] = ()
+
+    @property
+    def reading(self) -> Reading:
+        return Reading(self.text, self.confidence, tuple(self.alternatives), self.characters)
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class PageReading:
     scan: Path
     lines: list[PageLine]
     """In reading order."""
+    size: tuple[int, int] = (0, 0)
+    """The scan's width and height in pixels."""
 
     @property
     def text(self) -> str:
@@ -81,8 +93,8 @@ def is_page_scan(path: Path) -> bool:
         return False
 
 
-def page_outputs(scan: Path, out: Path) -> list[Path]:
-    return [out / f"{scan.stem}{suffix}" for suffix in OUTPUT_SUFFIXES]
+def page_output(scan: Path, out: Path, format: str) -> Path:
+    return out / f"{scan.stem}{SUFFIXES[format]}"
 
 
 def read_pages(
@@ -92,21 +104,34 @@ def read_pages(
     segmenter: Segmenter | None = None,
     layouts: Path | None = None,
     force: bool = False,
+    formats: Sequence[str] = DEFAULT_PAGE_FORMATS,
+    review_below: float | None = None,
 ) -> list[PageReading]:
-    """Read every scan's lines and write its four files into ``out``; the lines come from ``segmenter``,
-    or from the PAGE/ALTO file of the same stem in ``layouts``. Existing files are replaced only with
-    ``force``, and never a scan."""
+    """Read every scan's lines and write its files into ``out`` (PAGE-XML and the other ``formats``); the
+    lines come from ``segmenter``, or from the PAGE/ALTO file of the same stem in ``layouts``. Existing
+    files are replaced only with ``force``, and never a scan."""
     if reader.recognizer.unit != "line":
         raise DataError(
             "page scans are read line by line, and this is a word model: use a line model "
             "(`lfhtr models` lists them), or cut the words first."
         )
     protected = {scan: "a page scan being read" for scan in scans}
+    written = dict.fromkeys(["page", *formats])
     for scan in scans:
-        for target in page_outputs(scan, out):
-            guard_output(target, force, protected)
+        for format in written:
+            guard_output(page_output(scan, out, format), force, protected)
+    if review_below is not None:
+        guard_output(out / REVIEW_FILE, force, protected)
     out.mkdir(parents=True, exist_ok=True)
-    return [_read_page(reader, scan, out, segmenter, layouts) for scan in scans]
+    made_with = f"model {reader.recognizer.origin}" + (f", segmenter {segmenter.kind}" if segmenter else "")
+    read = [_read_page(reader, scan, out, segmenter, layouts) for scan in scans]
+    for page in read:
+        _write(page, out, tuple(written), made_with, review_below)
+    if review_below is not None:
+        lines = [line for page in read for line in page.lines]
+        names = [f"{page.scan.name}#{line.id}" for page in read for line in page.lines]
+        atomic_write(out / REVIEW_FILE, review_list(names, [line.reading for line in lines], review_below))
+    return read
 
 
 def _layout_file(scan: Path, out: Path, segmenter: Segmenter | None, layouts: Path | None) -> Path:
@@ -120,7 +145,7 @@ def _layout_file(scan: Path, out: Path, segmenter: Segmenter | None, layouts: Pa
     if segmenter is None:
         raise DataError(f"{scan}: give a segmenter or a folder of PAGE/ALTO files to find its lines.")
     target = out / f"{scan.stem}.page.xml"
-    write_layout(segment_scan(segmenter, scan), scan.name, target, "page", segmenter.kind)
+    write_layout(segment_scan(segmenter, scan), scan.name, target, "page", f"segmenter {segmenter.kind}")
     return target
 
 
@@ -141,20 +166,26 @@ def _read_page(
         alternatives = list(reading.alternatives)
         lines.append(
             PageLine(
-                region.id, reading.text, reading.confidence, alternatives, region.baseline, region.polygon
+                region.id,
+                reading.text,
+                reading.confidence,
+                alternatives,
+                region.baseline,
+                region.polygon,
+                reading.characters,
             )
         )
-    page = PageReading(scan, lines)
     with Image.open(scan) as image:
-        size = image.size
-    _write(page, size, out)
+        page = PageReading(scan, lines, image.size)
     log.info(f"{scan.name}: {len(lines)} lines read")
     return page
 
 
-def _write(page: PageReading, size: tuple[int, int], out: Path) -> None:
-    """The page's four files; both XML formats from one layout, so they hold the same lines."""
-    width, height = size
+def _write(
+    page: PageReading, out: Path, formats: tuple[str, ...], made_with: str, review_below: float | None
+) -> None:
+    """The page's files; both XML formats from one layout, so they hold the same lines."""
+    width, height = page.size
     lines = tuple(
         TextLine(line.id, tuple(line.baseline), tuple(line.boundary))
         for line in page.lines
@@ -163,27 +194,32 @@ def _write(page: PageReading, size: tuple[int, int], out: Path) -> None:
     box = page_box(width, height)
     layout = PageLayout(width, height, (TextRegion("r1", box, lines),) if lines else ())
     readings = {line.id: (line.text, line.confidence) for line in page.lines}
-    for format, path in zip(("page", "alto"), page_outputs(page.scan, out)):
-        write_layout(layout, page.scan.name, path, format)
-        doc = read_document(path)
-        fill_readings(doc, readings, "line")
-        write_document(doc, path)
-    atomic_write(out / f"{page.scan.stem}.txt", page.text)
-    document = json.dumps(_json(page, size), indent=1, ensure_ascii=False) + "\n"
-    atomic_write(out / f"{page.scan.stem}.json", document)
+    for format in ("page", "alto"):
+        if format in formats:
+            path = page_output(page.scan, out, format)
+            write_layout(layout, page.scan.name, path, format, made_with)
+            doc = read_document(path)
+            fill_readings(doc, readings, "line")
+            write_document(doc, path)
+    if "txt" in formats:
+        atomic_write(page_output(page.scan, out, "txt"), page.text)
+    if "json" in formats:
+        document = json.dumps(_json(page, review_below), indent=1, ensure_ascii=False) + "\n"
+        atomic_write(page_output(page.scan, out, "json"), document)
+    if "hocr" in formats:
+        hocr_lines = [(x.id, x.text, x.confidence, x.baseline, x.boundary) for x in page.lines if x.baseline]
+        write_hocr(page.scan.name, page.size, hocr_lines, made_with, page_output(page.scan, out, "hocr"))
 
 
-def _json(page: PageReading, size: tuple[int, int]) -> dict[str, object]:
+def _json(page: PageReading, review_below: float | None) -> dict[str, object]:
     return {
         "page": page.scan.name,
-        "size": list(size),
+        "size": list(page.size),
         "text": page.text,
         "lines": [
             {
                 "id": line.id,
-                "text": line.text,
-                "confidence": round(line.confidence, 4),
-                "alternatives": [[text, round(p, 4)] for text, p in line.alternatives],
+                **reading_fields(line.reading, review_below),
                 "baseline": [[round(x), round(y)] for x, y in line.baseline],
                 "boundary": [[round(x), round(y)] for x, y in line.boundary],
             }

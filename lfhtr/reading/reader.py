@@ -7,7 +7,7 @@ through a ``Reader``, so greedy, beam and lexicon decoding mean the same thing e
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -25,11 +25,13 @@ from lfhtr.jsoncache import cache_dir
 from lfhtr.log import log
 from lfhtr.pipeline import build_sampler
 from lfhtr.progress import progress
+from lfhtr.reading.formats import DEFAULT_PAGE_FORMATS
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.pagereader import PageReading, read_pages
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
 from lfhtr.text.latin import languages_of
+from lfhtr.train.alignment import character_probabilities
 from lfhtr.train.recognizer import Recognizer
 
 
@@ -61,6 +63,9 @@ class Reader:
     decode: DecodeSettings = field(default_factory=lambda: GREEDY)
     lexicon: Lexicon | None = None
     batch_size: int = 64
+    characters: bool = False
+    """Give each reading its characters' probabilities (where to proofread), at the cost of keeping
+    every image's model output until it is read."""
 
     @classmethod
     def load(
@@ -71,18 +76,20 @@ class Reader:
         method: Literal["greedy", "beam"] = "greedy",
         batch_size: int = 64,
         language: str | None = None,
+        characters: bool = False,
     ) -> Reader:
         """A reader for a shipped model's name (``lfhtr models``), a model file or a checkpoint.
 
         With ``lexicon`` (the default) it decodes with the corpus the model records, when it records
         one, or with wordfreq's word list of ``language`` (a code from ``lfhtr languages``, or several
-        joined by commas to mix them); nothing is downloaded.
+        joined by commas to mix them); nothing is downloaded. With ``characters`` each reading also
+        holds its characters' probabilities.
         """
         path = pretrained.resolve(model)
         recognizer, meta = Recognizer.load(path, torch.device(device))
         words = _recorded_lexicon(path, meta, recognizer.charset, language) if lexicon else None
         decode = DecodeSettings(method=method, lexicon=words is not None)
-        return cls(recognizer, decode, words, batch_size)
+        return cls(recognizer, decode, words, batch_size, characters)
 
     def prepared(self, item: WordImage) -> np.ndarray:
         """``item`` as the network reads it: grey, dark ink on light paper, the model's height."""
@@ -101,13 +108,18 @@ class Reader:
         segmenter: str | Segmenter = "ink-ridges",
         layouts: str | Path | None = None,
         force: bool = False,
+        formats: Sequence[str] = DEFAULT_PAGE_FORMATS,
+        review_below: float | None = None,
     ) -> list[PageReading]:
         """Read page scans with a line model: find their lines (with ``segmenter``, a name or an
-        instance, or from the PAGE/ALTO files of ``layouts``), read them and write, per scan, PAGE-XML,
-        ALTO, plain text and JSON into ``out``; returns each page's lines in reading order."""
+        instance, or from the PAGE/ALTO files of ``layouts``), read them and write, per scan, PAGE-XML
+        and the other ``formats`` (alto, txt, json, hocr) into ``out``; with ``review_below``, mark the
+        lines less confident than that and list them in ``review.tsv``, least confident first. Returns
+        each page's lines in reading order."""
         finder = plugins.build("segmenter", segmenter, {}) if isinstance(segmenter, str) else segmenter
         found = None if layouts is None else Path(layouts)
-        return read_pages(self, [Path(s) for s in scans], Path(out), finder, found, force)
+        pages = [Path(s) for s in scans]
+        return read_pages(self, pages, Path(out), finder, found, force, formats, review_below)
 
     @property
     def decoding(self) -> str:
@@ -143,16 +155,24 @@ class Reader:
             self.batch_size,
             self.decode.method,
             self.decode.beam_width,
-            keep_outputs=self.lexicon is not None,
+            keep_outputs=self.lexicon is not None or self.characters,
             on_batch=None if self.lexicon else on_batch,
         )
-        if self.lexicon is None:
-            return readings
-        snapped = []
-        for (lp, n), reading in zip(outputs, readings):  # the lexicon is the slow part: advance here
-            snapped.append(self.lexicon.snap(lp, n, reading))
-            on_batch(1)
-        return snapped
+        if self.lexicon is not None:
+            snapped = []
+            for (lp, n), reading in zip(outputs, readings):  # the lexicon is the slow part: advance here
+                snapped.append(self.lexicon.snap(lp, n, reading))
+                on_batch(1)
+            readings = snapped
+        if self.characters:
+            readings = [self._with_characters(r, lp[:n]) for r, (lp, n) in zip(readings, outputs)]
+        return readings
+
+    def _with_characters(self, reading: Reading, log_probs: torch.Tensor) -> Reading:
+        charset = self.recognizer.charset
+        if not charset.covers(reading.text):
+            return reading
+        return replace(reading, characters=character_probabilities(log_probs, charset.encode(reading.text)))
 
 
 MOST_LANGUAGES_IN_A_LEXICON = 4

@@ -1,12 +1,10 @@
-"""`lfhtr run transcribe`: read a folder of images, or the word or line regions of pages, into TSV or
-JSON with confidences, and page XML back with the readings filled in."""
+"""`lfhtr run transcribe`: read a folder of images, or the word or line regions of pages, into TSV, JSON
+or plain text with confidences, and page XML back with the readings filled in."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from lfhtr import tsv
 from lfhtr.atomic import atomic_write
 from lfhtr.core.interfaces import Reading
 from lfhtr.errors import SpecError
@@ -14,6 +12,7 @@ from lfhtr.imaging.folder import load_folder
 from lfhtr.log import log
 from lfhtr.pages.cut import PageRegions, load_page_regions
 from lfhtr.pages.write import fill_readings, write_document
+from lfhtr.reading.formats import readings_document
 from lfhtr.reading.reader import load_recognizer, reader_for
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
@@ -49,18 +48,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     )
     readings = reader.read(found.images, "transcribe")
     out = session.output / "transcribe" / f"transcriptions.{settings.format}"
-    if settings.format == "json":
-        rows = [
-            {"file": n, "text": r.text, "confidence": round(r.confidence, 4)}
-            for n, r in zip(found.names, readings)
-        ]
-        atomic_write(out, json.dumps(rows, indent=1, ensure_ascii=False))
-    else:
-        atomic_write(
-            out,
-            tsv.row("file", "text", "confidence")
-            + "".join(tsv.row(n, r.text, f"{r.confidence:.4f}") for n, r in zip(found.names, readings)),
-        )
+    atomic_write(out, readings_document(found.names, readings, settings.format))
     if pages is not None:
         _write_pages(pages, dict(zip(found.names, readings)), session.output / "transcribe" / "pages")
     log.info(
