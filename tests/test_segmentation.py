@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from lfhtr.api import Session
 from lfhtr.builtin.segmenters import InkRidges
@@ -212,13 +212,29 @@ def test_a_labelled_set_cannot_take_its_texts_from_pages_auto(
         load_labelled(session.spec.evaluate.data, session.resolve, 32, "line")  # type: ignore[arg-type]
 
 
-def test_read_turns_page_scans_into_page_alto_text_and_json(
+@pytest.fixture
+def read_scan(
     line_session: Session, scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
-) -> None:
+) -> Callable[..., tuple[Path, Path, Path, Result]]:
+    """`lfhtr read` of the synthetic scan with a line model pretrained for it, into tmp_path/read."""
     model = pretrain.run(line_session)
-    path, _, _ = scan
-    out = tmp_path / "read"
-    result = runner.invoke(app, ["read", str(model), str(path), "-o", str(out)])
+
+    def read(*options: str) -> tuple[Path, Path, Path, Result]:
+        out = tmp_path / "read"
+        return (
+            model,
+            scan[0],
+            out,
+            runner.invoke(app, ["read", str(model), str(scan[0]), "-o", str(out), *options]),
+        )
+
+    return read
+
+
+def test_read_turns_page_scans_into_page_alto_text_and_json(
+    read_scan: Callable[..., tuple[Path, Path, Path, Result]],
+) -> None:
+    model, path, out, result = read_scan()
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "scan.alto.xml",
@@ -247,13 +263,9 @@ def test_read_turns_page_scans_into_page_alto_text_and_json(
 
 
 def test_read_writes_the_page_formats_asked_for_and_the_lines_to_review(
-    line_session: Session, scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
+    read_scan: Callable[..., tuple[Path, Path, Path, Result]], tmp_path: Path
 ) -> None:
-    model = pretrain.run(line_session)
-    path, _, _ = scan
-    out = tmp_path / "read"
-    asked = ["--format", "hocr,txt", "--review-below", "1"]
-    result = runner.invoke(app, ["read", str(model), str(path), "-o", str(out), *asked])
+    model, path, out, result = read_scan("--format", "hocr,txt", "--review-below", "1")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["review.tsv", "scan.hocr", "scan.page.xml", "scan.txt"]
     hocr = ElementTree.parse(out / "scan.hocr").getroot()
