@@ -184,7 +184,7 @@ class AdaptLoop:
         """Say that round r's model drifted, and put the trusted one's weights back."""
         kept = self.state.get("trusted_round", 0)
         log.warning(
-            f"adapt: after {r} rounds the model rewrote {figures['surest_changed']:.0%} of the characters "
+            f"adapt: after round {r} the model rewrote {figures['surest_changed']:.0%} of the characters "
             "of the readings it started surest of, on images it never trained on: it is learning its own "
             f"errors. Keeping {f'the model after round {kept}' if kept else 'the model it started from'}."
         )
