@@ -166,6 +166,9 @@ def test_the_shipped_english_model_reads_real_handwriting_out_of_the_box() -> No
     readings = lfhtr.Reader.load("en").read([GW / name for name in names])
     right = sum(reading.text == labels[name] for reading, name in zip(readings, names))
     assert right >= 10  # 17 of these 40 words exactly, with the corpus lexicon; an untrained model reads 0
+    for reading in readings:  # the runners-up best first
+        probabilities = [p for _, p in reading.alternatives]
+        assert probabilities == sorted(probabilities, reverse=True), reading
 
 
 DHSD = Path(__file__).parents[2] / "shared" / "data" / "dhsd-dev"

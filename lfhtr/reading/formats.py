@@ -24,8 +24,7 @@ def reading_fields(reading: Reading, review_below: float | None = None) -> dict[
     fields: dict[str, Any] = {"text": reading.text, "confidence": round(reading.confidence, 4)}
     if review_below is not None:
         fields["review"] = reading.confidence < review_below
-    ranked = sorted(reading.alternatives, key=lambda alternative: -alternative[1])
-    fields["alternatives"] = [[text, round(p, 4)] for text, p in ranked]
+    fields["alternatives"] = [[text, round(p, 4)] for text, p in reading.alternatives]
     if reading.characters:
         fields["characters"] = [[ch, round(p, 4)] for ch, p in zip(reading.text, reading.characters)]
     return fields

@@ -187,8 +187,13 @@ class Lexicon:
         line_confidence = math.prod(c**share for c in confidences)
         doubt_p, t, index, runners = doubt
         alternatives = tuple(
-            (_text(tokens, t, index, word), line_confidence * (p / max(doubt_p, 1e-300)) ** share)
-            for word, p in runners[:ALTERNATIVES]
+            sorted(
+                (
+                    (_text(tokens, t, index, word), line_confidence * (p / max(doubt_p, 1e-300)) ** share)
+                    for word, p in runners[:ALTERNATIVES]
+                ),
+                key=lambda alternative: -alternative[1],
+            )
         )
         return Reading(_text(tokens), line_confidence, alternatives)
 
