@@ -1,4 +1,5 @@
-"""Words/s of `lfhtr read` with the shipped English model: greedy and with the corpus lexicon.
+"""Words/s of `lfhtr read` with the shipped English model: greedy and with the corpus lexicon, each with
+the probability of being right as the confidence (the default) and with the per-character score.
 
 Run: python bench/read_throughput.py [--images ../shared/data/gw-dev] [--threads 2] [--limit 0]
 Images are loaded and prepared first, so the figures are the reading itself (network + decoding);
@@ -32,19 +33,20 @@ def main() -> None:
         "threads": args.threads,
     }
     for lexicon in (False, True):
-        start = time.perf_counter()
-        reader = Reader.load("en", lexicon=lexicon)
-        loaded = time.perf_counter() - start
-        images = load_folder(args.images, reader.recognizer.height, ["*"], args.limit or None).images
-        start = time.perf_counter()
-        reader.read(images)
-        seconds = time.perf_counter() - start
-        name = "lexicon" if lexicon else "greedy"
-        figures[name] = {
-            "words": len(images),
-            "words_per_s": round(len(images) / seconds, 1),
-            "load_s": round(loaded, 2),
-        }
+        for probability in (False, True):
+            start = time.perf_counter()
+            reader = Reader.load("en", lexicon=lexicon, probability=probability)
+            loaded = time.perf_counter() - start
+            images = load_folder(args.images, reader.recognizer.height, ["*"], args.limit or None).images
+            start = time.perf_counter()
+            reader.read(images)
+            seconds = time.perf_counter() - start
+            name = ("lexicon" if lexicon else "greedy") + (", probability" if probability else ", score")
+            figures[name] = {
+                "words": len(images),
+                "words_per_s": round(len(images) / seconds, 1),
+                "load_s": round(loaded, 2),
+            }
     print(json.dumps(figures, indent=1))
 
 

@@ -59,7 +59,9 @@ class Plugin(Generic[OptionsT]):
 
 @dataclass
 class Reading:
-    """What the model read in one image, and how sure it is (0-1).
+    """What the model read in one image, and how sure it is (0-1): read for people (``lfhtr read``,
+    transcribe, evaluate), the probability that the text is exactly right; inside training, the decoders'
+    per-character score, which ranks readings without favouring short ones.
 
     ``alternatives`` are the runners-up with their probabilities, best first, where the decoding
     weighed several readings (lexicon decoding does). ``characters`` holds each character's probability

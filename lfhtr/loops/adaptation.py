@@ -156,6 +156,7 @@ class AdaptLoop:
             READ_BATCH,
             "adapt.lexicon",
             self.pipeline.sampler,
+            probability=False,  # pseudo-labels are ranked by the per-character score
         )
 
     @cached_property

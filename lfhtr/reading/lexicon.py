@@ -59,6 +59,9 @@ def _cased_like(word: str, model: str) -> str:
 ALTERNATIVES = 3
 """Runners-up reported with each lexicon reading."""
 
+TRAILING_MARKS = ("", ".", ",", ";", ":")
+"""The marks a word may end with, each a rival spelling when weighing whether a word is right."""
+
 
 @dataclass
 class _Token:
@@ -136,6 +139,41 @@ class Lexicon:
     def knows(self, word: str) -> bool:
         """Whether ``word``, without its attached marks and in any case, is one of the lexicon's."""
         return _split_punctuation(word)[1].lower() in self.log_prior
+
+    @property
+    def unknown_log_prior(self) -> float:
+        """The weighted log prior of a reading that is no word of the lexicon."""
+        return self.prior_weight * (self._floor - self.oov_penalty)
+
+    def weighted_prior(self, word: str) -> float:
+        """The weighted log prior of one word (marks around it ignored, any case)."""
+        found = self.log_prior.get(_split_punctuation(word)[1].lower())
+        return self.unknown_log_prior if found is None else self.prior_weight * found
+
+    def rivals(self, text: str, raw: str) -> dict[str, float] | None:
+        """The readings a one-word ``text`` competes with for being what is written, each with its weighted
+        log prior: the lexicon's candidates for it and for the raw reading ``raw``, and the word itself in
+        every case (lower, Capitalised, UPPER), with or without its leading mark and with each trailing
+        mark (the lexicon decides the letters; case and marks come from the image alone). None for a
+        reading of several words or hyphenated parts, whose words are chosen one by one."""
+        token = _Token.of(text)
+        if " " in text or not token.snappable or len(token.parts) != 1:
+            return None
+        core, prior = token.parts[0], self.weighted_prior
+        found = {text: prior(core)}
+        for source in (core, _split_punctuation(raw)[1]):
+            for word in self.candidates(source):
+                cased = _cased_like(word, core)
+                if self.charset.covers(cased):
+                    found.setdefault(token.lead + cased + token.trail, prior(word))
+        spellings = {core, core.lower(), core[:1].upper() + core[1:].lower(), core.upper()}
+        for lead in {token.lead, ""}:
+            for trail in {token.trail, *TRAILING_MARKS}:
+                for spelling in spellings:
+                    written = lead + spelling + trail
+                    if self.charset.covers(written):
+                        found.setdefault(written, prior(core))
+        return found
 
     def candidates(self, core: str) -> list[str]:
         """Words within about two edits of ``core`` plus the ``similar`` words sharing most bigrams."""

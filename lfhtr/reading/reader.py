@@ -28,6 +28,7 @@ from lfhtr.progress import progress
 from lfhtr.reading.formats import DEFAULT_PAGE_FORMATS
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.pagereader import PageReading, read_pages
+from lfhtr.reading.probability import View, probable, views
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
 from lfhtr.text.latin import languages_of
@@ -66,6 +67,10 @@ class Reader:
     characters: bool = False
     """Give each reading its characters' probabilities (where to proofread), at the cost of keeping
     every image's model output until it is read."""
+    probability: bool = False
+    """Make each reading's confidence the probability that it is right (``lfhtr.reading.probability``),
+    at the cost of reading every image five more times; without it, the decoders' per-character
+    score, which ranks readings but is no probability."""
 
     @classmethod
     def load(
@@ -77,19 +82,21 @@ class Reader:
         batch_size: int = 64,
         language: str | None = None,
         characters: bool = False,
+        probability: bool = True,
     ) -> Reader:
         """A reader for a shipped model's name (``lfhtr models``), a model file or a checkpoint.
 
         With ``lexicon`` (the default) it decodes with the corpus the model records, when it records
         one, or with wordfreq's word list of ``language`` (a code from ``lfhtr languages``, or several
         joined by commas to mix them); nothing is downloaded. With ``characters`` each reading also
-        holds its characters' probabilities.
+        holds its characters' probabilities. Each reading's confidence is the probability that it is
+        right; ``probability=False`` gives the faster per-character score instead.
         """
         path = pretrained.resolve(model)
         recognizer, meta = Recognizer.load(path, torch.device(device))
         words = _recorded_lexicon(path, meta, recognizer.charset, language) if lexicon else None
         decode = DecodeSettings(method=method, lexicon=words is not None)
-        return cls(recognizer, decode, words, batch_size, characters)
+        return cls(recognizer, decode, words, batch_size, characters, probability)
 
     def prepared(self, item: WordImage) -> np.ndarray:
         """``item`` as the network reads it: grey, dark ink on light paper, the model's height."""
@@ -155,18 +162,31 @@ class Reader:
             self.batch_size,
             self.decode.method,
             self.decode.beam_width,
-            keep_outputs=self.lexicon is not None or self.characters,
+            keep_outputs=self.lexicon is not None or self.characters or self.probability,
             on_batch=None if self.lexicon else on_batch,
         )
+        raw = readings
         if self.lexicon is not None:
             snapped = []
             for (lp, n), reading in zip(outputs, readings):  # the lexicon is the slow part: advance here
                 snapped.append(self.lexicon.snap(lp, n, reading))
                 on_batch(1)
             readings = snapped
+        if self.probability:
+            readings = self._probable(images, readings, raw, outputs)
         if self.characters:
             readings = [self._with_characters(r, lp[:n]) for r, (lp, n) in zip(readings, outputs)]
         return readings
+
+    def _probable(
+        self, images: Sequence[np.ndarray], readings: list[Reading], raw: list[Reading], outputs: list[View]
+    ) -> list[Reading]:
+        """The readings with the probability of being right as their confidence (read at every view)."""
+        seen = views(self.recognizer, images, self.batch_size, outputs)
+        charset = self.recognizer.charset
+        return [
+            probable(reading, raw[i], seen[i], charset, self.lexicon) for i, reading in enumerate(readings)
+        ]
 
     def _with_characters(self, reading: Reading, log_probs: torch.Tensor) -> Reading:
         charset = self.recognizer.charset
@@ -214,15 +234,17 @@ def reader_for(
     batch_size: int,
     requested_by: str,
     sampler: TextSampler | None = None,
+    probability: bool = True,
 ) -> Reader:
     """A reader decoding as ``decode`` says; the lexicon comes from ``sampler`` (prepared) or the spec's.
 
     ``requested_by`` is the spec field that asked for the lexicon, named in the error when the corpus has
-    no word list.
+    no word list; ``probability=False`` gives the per-character score instead of the probability of
+    being right (``Reader.probability``).
     """
     lexicon = None
     if decode.lexicon:
         lexicon = Lexicon.from_sampler(
             sampler or build_sampler(session), recognizer.charset, f"{session.source}: {requested_by}"
         )
-    return Reader(recognizer, decode, lexicon, batch_size)
+    return Reader(recognizer, decode, lexicon, batch_size, probability=probability)

@@ -110,15 +110,16 @@ class Recognizer:
         scale = {"width_scale": self.width_scale} if self.width_scale != 1.0 else {}
         return {"model": model, "charset": self.charset.chars, "height": self.height, **scale}
 
-    def scaled_width(self, width: int) -> int:
-        """An image's width once stretched by ``width_scale``."""
-        return width if self.width_scale == 1.0 else max(1, round(width * self.width_scale))
+    def scaled_width(self, width: int, stretch: float = 1.0) -> int:
+        """An image's width once stretched by ``width_scale`` (and by ``stretch``, for another view)."""
+        factor = self.width_scale * stretch
+        return width if factor == 1.0 else max(1, round(width * factor))
 
-    def scaled(self, image: np.ndarray) -> np.ndarray:
-        """``image`` (at the model's height) with its width stretched by ``width_scale``."""
-        if self.width_scale == 1.0:
+    def scaled(self, image: np.ndarray, stretch: float = 1.0) -> np.ndarray:
+        """``image`` (at the model's height) with its width stretched by ``width_scale`` and ``stretch``."""
+        if self.width_scale * stretch == 1.0:
             return image
-        width = self.scaled_width(image.shape[1])
+        width = self.scaled_width(image.shape[1], stretch)
         return np.asarray(Image.fromarray(image).resize((width, image.shape[0]), Image.Resampling.BILINEAR))
 
     @property
@@ -130,16 +131,18 @@ class Recognizer:
     def device(self) -> torch.device:
         return next(self.net.parameters()).device
 
-    def batches(self, images: Sequence[np.ndarray], batch_size: int) -> Iterator[tuple[list[int], Batch]]:
+    def batches(
+        self, images: Sequence[np.ndarray], batch_size: int, stretch: float = 1.0
+    ) -> Iterator[tuple[list[int], Batch]]:
         """Batches of images of one reading width (``reading_width``), in a fixed order, with the indices
         they hold: each image is read exactly as it would be alone."""
-        padded = [reading_width(self.scaled_width(image.shape[1])) for image in images]
+        padded = [reading_width(self.scaled_width(image.shape[1], stretch)) for image in images]
         order = sorted(range(len(images)), key=lambda i: (padded[i], i))
         for width, same in itertools.groupby(order, key=lambda i: padded[i]):
             group = list(same)
             for start in range(0, len(group), batch_size):
                 idx = group[start : start + batch_size]
-                scaled = [self.scaled(images[i]) for i in idx]
+                scaled = [self.scaled(images[i], stretch) for i in idx]
                 yield idx, collate(scaled, [""] * len(idx), self.charset, pad_to=width)
 
     @torch.inference_mode()
@@ -151,16 +154,18 @@ class Recognizer:
         beam_width: int = 10,
         keep_outputs: bool = False,
         on_batch: Callable[[int], object] | None = None,
+        stretch: float = 1.0,
     ) -> tuple[list[Reading], list[tuple[torch.Tensor, int]]]:
         """Readings in input order; with ``keep_outputs`` also each image's [T, C] log-probs for rescoring.
 
-        ``on_batch(n)`` is called after each batch of ``n`` images (a progress bar's advance).
+        ``on_batch(n)`` is called after each batch of ``n`` images (a progress bar's advance); ``stretch``
+        widens (or narrows) every image beyond ``width_scale``: another view of the same images.
         """
         was_training = self.net.training
         self.net.eval()
         readings: list[Reading | None] = [None] * len(images)
         outputs: list[tuple[torch.Tensor, int] | None] = [None] * len(images)
-        for idx, batch in self.batches(images, batch_size):
+        for idx, batch in self.batches(images, batch_size, stretch):
             pixels, widths = batch.images.to(self.device), batch.widths.to(self.device)
             own = self.net.read(pixels, widths)
             if own is None or keep_outputs:

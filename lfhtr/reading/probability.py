@@ -1,0 +1,107 @@
+"""The probability that a reading is right: what a user needs to choose the words and lines to proofread.
+
+The network's own probabilities are sharper than its accuracy on a hand it never saw, and a lexicon
+posterior weighs only the few words it compared, so neither is a probability of being right
+(docs/results.md). Two label-free corrections bring them close to one:
+
+- views: the image is read again narrower and wider, with thicker, thinner and blurred ink, and a text's
+  probability is its mean over the views, so a reading that holds only for one look loses what it does
+  not deserve;
+- rivals: a lexicon word competes with its candidates and with its own spellings (case, leading and
+  trailing marks), which the lexicon does not decide, and with everything else the network could read,
+  weighed by the prior of a word the lexicon does not know.
+
+Self-training ranks its pseudo-labels by the per-character score the decoders give instead: it must not
+prefer short words, and it needs no extra views.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import torch
+from PIL import Image, ImageFilter
+
+from lfhtr.core.interfaces import Reading
+from lfhtr.reading.lexicon import Lexicon
+from lfhtr.text.charset import Charset
+from lfhtr.train.decoding import sequence_log_likelihood
+from lfhtr.train.recognizer import Recognizer
+
+STRETCHES = (0.8, 1.25)
+"""The widths, besides the image's own, at which every image is read again."""
+
+INK_CHANGES = (ImageFilter.MinFilter(3), ImageFilter.MaxFilter(3), ImageFilter.GaussianBlur(1))
+"""The other looks of every image: ink thicker, thinner, blurred."""
+
+CONTENDERS = 20
+"""Rivals weighed over every view: the most probable ones on the image's own view."""
+
+View = tuple[torch.Tensor, int]
+"""One reading of an image: its [T, C] log-probabilities and how many frames count."""
+
+
+def views(
+    recognizer: Recognizer, images: Sequence[np.ndarray], batch_size: int, own: list[View]
+) -> list[list[View]]:
+    """Each image's views, its ``own`` reading first: the outputs it gives at the other widths and inks."""
+    others = [recognizer.read(images, batch_size, keep_outputs=True, stretch=s)[1] for s in STRETCHES]
+    for change in INK_CHANGES:
+        changed = [np.asarray(Image.fromarray(image).filter(change)) for image in images]
+        others.append(recognizer.read(changed, batch_size, keep_outputs=True)[1])
+    return [[view, *(other[i] for other in others)] for i, view in enumerate(own)]
+
+
+def text_probabilities(views: Sequence[View], texts: Sequence[str], charset: Charset) -> list[float]:
+    """P(text | image) under CTC for each of ``texts``, averaged over the ``views`` of one image."""
+    labels = [charset.encode(text) if text and charset.covers(text) else [] for text in texts]
+    readable = [i for i, label in enumerate(labels) if label]
+    totals = [0.0] * len(texts)
+    for log_probs, length in views:
+        if not readable or length == 0:
+            continue
+        count = len(readable)
+        stacked = log_probs[:length].unsqueeze(1).expand(length, count, log_probs.shape[-1]).contiguous()
+        lengths = torch.full((count,), length, dtype=torch.long)
+        likelihoods = sequence_log_likelihood(stacked, lengths, [labels[i] for i in readable]).tolist()
+        for i, value in zip(readable, likelihoods):
+            totals[i] += math.exp(value) / len(views) if math.isfinite(value) else 0.0
+    return totals
+
+
+def probable(
+    reading: Reading, raw: Reading, views: Sequence[View], charset: Charset, lexicon: Lexicon | None
+) -> Reading:
+    """``reading`` with its confidence (and its alternatives') the probability of being what is written.
+
+    ``raw`` is the network's own reading, before the lexicon; ``views`` the image's outputs, its own first.
+    """
+    rivals = lexicon.rivals(reading.text, raw.text) if lexicon is not None else None
+    if rivals is None:
+        texts = [reading.text, *(text for text, _ in reading.alternatives)]
+        found = dict(zip(texts, text_probabilities(views, texts, charset)))
+        return _rescored(reading, found)
+    first = text_probabilities(views[:1], list(rivals), charset)
+    ranked = sorted(zip(rivals, first), key=lambda pair: (-pair[1] * math.exp(rivals[pair[0]]), pair[0]))
+    weighed = {reading.text} | {text for text, _ in ranked[:CONTENDERS]}
+    for text, _ in reading.alternatives:
+        rivals.setdefault(text, lexicon.weighted_prior(text))  # type: ignore[union-attr]
+        weighed.add(text)
+    texts = sorted(weighed)
+    likely = dict(zip(texts, text_probabilities(views, texts, charset)))
+    rest = max(0.0, 1.0 - sum(likely.values()))
+    evidence = {text: p * math.exp(rivals[text]) for text, p in likely.items()}
+    total = sum(evidence.values()) + rest * math.exp(lexicon.unknown_log_prior)  # type: ignore[union-attr]
+    return _rescored(reading, {text: e / total if total > 0 else 0.0 for text, e in evidence.items()})
+
+
+def _rescored(reading: Reading, probabilities: dict[str, float]) -> Reading:
+    """The reading with ``probabilities`` for itself and for those of its alternatives they hold."""
+    alternatives = sorted(
+        ((text, probabilities[text]) for text, _ in reading.alternatives if text in probabilities),
+        key=lambda alternative: -alternative[1],
+    )
+    return replace(reading, confidence=probabilities.get(reading.text, 0.0), alternatives=tuple(alternatives))

@@ -1,0 +1,65 @@
+"""The probability that a reading is right: averaged over views, shared with the spellings the lexicon does
+not decide."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from lfhtr.core.interfaces import Reading
+from lfhtr.reading.lexicon import Lexicon
+from lfhtr.reading.probability import probable, text_probabilities
+from lfhtr.text.charset import Charset
+
+CHARSET = Charset("abcotCO.,")
+
+
+def _frames(rows: list[dict[str, float]]) -> torch.Tensor:
+    """[T, C] log-probs: each row gives the named characters ("" is the blank) their probability, and
+    what is left to the blank."""
+    table = torch.full((len(rows), CHARSET.num_classes), 1e-6)
+    for t, row in enumerate(rows):
+        for ch, p in row.items():
+            table[t, 0 if ch == "" else CHARSET.encode(ch)[0]] = p
+        table[t, 0] += max(0.0, 1 - float(table[t].sum()))
+    return (table / table.sum(1, keepdim=True)).log()
+
+
+def test_a_texts_probability_is_its_mean_over_the_views() -> None:
+    says_cat = _frames([{"c": 0.98}, {"": 0.98}, {"a": 0.98}, {"": 0.98}, {"t": 0.98}])
+    says_cot = _frames([{"c": 0.98}, {"": 0.98}, {"o": 0.98}, {"": 0.98}, {"t": 0.98}])
+    alone = text_probabilities([(says_cat, 5)], ["cat", "cot"], CHARSET)
+    both = text_probabilities([(says_cat, 5), (says_cot, 5)], ["cat", "cot"], CHARSET)
+    assert alone[0] > 0.8 and alone[1] < 0.01
+    assert both == pytest.approx([(alone[0] + alone[1]) / 2, (alone[0] + alone[1]) / 2], rel=1e-3)
+
+
+def test_a_lexicon_word_shares_its_probability_with_the_case_the_image_leaves_open() -> None:
+    lexicon = Lexicon({"cat": 0.5, "dog": 0.5}, CHARSET)
+    frames = _frames([{"c": 0.49, "C": 0.49}, {"": 0.98}, {"a": 0.98}, {"": 0.98}, {"t": 0.98}])
+    raw = Reading("cat", 0.9)
+    snapped = lexicon.snap(frames, 5, raw)
+    assert snapped.text == "cat" and snapped.confidence > 0.85  # the lexicon saw no rival
+    weighed = probable(snapped, raw, [(frames, 5)], CHARSET, lexicon)
+    assert weighed.text == "cat" and 0.4 < weighed.confidence < 0.55  # "Cat" is as likely
+
+
+def test_a_word_read_without_a_trailing_mark_it_may_have_is_less_sure() -> None:
+    lexicon = Lexicon({"cat": 1.0}, CHARSET)
+    sure = _frames([{"c": 0.98}, {"a": 0.98}, {"t": 0.98}, {"": 0.98}, {"": 0.98}])
+    comma = _frames([{"c": 0.98}, {"a": 0.98}, {"t": 0.98}, {"": 0.6, ",": 0.38}, {"": 0.98}])
+    raw = Reading("cat", 0.9)
+    clean = probable(lexicon.snap(sure, 5, raw), raw, [(sure, 5)], CHARSET, lexicon)
+    doubtful = probable(lexicon.snap(comma, 5, raw), raw, [(comma, 5)], CHARSET, lexicon)
+    assert clean.confidence > 0.85 and doubtful.confidence < 0.7
+    assert math.isclose(sum(text_probabilities([(comma, 5)], ["cat", "cat,"], CHARSET)), 0.9, abs_tol=0.06)
+
+
+def test_a_word_competes_with_its_spellings_and_a_reading_of_several_words_with_nothing() -> None:
+    lexicon = Lexicon({"cat": 0.9, "cot": 0.1}, CHARSET)
+    rivals = lexicon.rivals("cat", "ca")
+    assert rivals is not None and {"cat", "Cat", "cat.", "Cat,", "cot"} <= set(rivals)
+    assert rivals["cat"] == rivals["Cat,"] == math.log(0.9) and rivals["cot"] == math.log(0.1)
+    assert lexicon.rivals("cat cat", "cat cat") is None and lexicon.rivals("ca-t", "ca-t") is None
