@@ -107,7 +107,7 @@ def tiny_spec_data(tmp_path: Path, font_files: list[str], **overrides: Any) -> d
         model={"kind": "crnn-ctc", "channels": [16, 16, 32, 32], "hidden": 32, "layers": 1, "dropout": 0.0},
     )
     data["pretrain"].update(steps=40, batch_size=8, val_size=16, val_every=20, lr=3e-3)
-    data["hardware"]["threads"] = 2
+    data["hardware"].update(threads=2, amp=False)  # fp32: the same tiny models on CPUs with and without bf16
     for key, value in overrides.items():
         current = data.get(key)
         mergeable = isinstance(value, dict) and isinstance(current, dict)
