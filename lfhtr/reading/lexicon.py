@@ -26,7 +26,7 @@ import torch
 from lfhtr.core.interfaces import Reading, TextSampler
 from lfhtr.errors import DataError
 from lfhtr.text.charset import Charset
-from lfhtr.train.decoding import sequence_log_likelihood
+from lfhtr.train.decoding import texts_log_likelihood
 
 
 def _deletes(word: str) -> set[str]:
@@ -255,10 +255,8 @@ class Lexicon:
         if len(words) == 1:
             return [(part, 1.0)]
         texts = [_text(tokens, t, index, w) for w in words]
-        labels = [self.charset.encode(text) for text in texts]
         k = len(texts)
-        lp = log_probs[:length].unsqueeze(1).expand(length, k, log_probs.shape[-1]).contiguous()
-        ll = sequence_log_likelihood(lp, torch.full((k,), length, dtype=torch.long), labels).double()
+        ll = texts_log_likelihood(log_probs, length, [self.charset.encode(text) for text in texts]).double()
         written = [len(tokens[t].text(index, w)) + 1 for w in words]  # the word as written, not the line
         per_char_loss = (ll[0] - ll) / torch.tensor(written, dtype=torch.float64)
         scores = ll + self.prior_weight * torch.tensor(priors, dtype=torch.float64)

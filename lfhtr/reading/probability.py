@@ -28,7 +28,7 @@ from PIL import Image, ImageFilter
 from lfhtr.core.interfaces import Reading
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.text.charset import Charset
-from lfhtr.train.decoding import sequence_log_likelihood
+from lfhtr.train.decoding import texts_log_likelihood
 from lfhtr.train.recognizer import Recognizer
 
 STRETCHES = (0.8, 1.25)
@@ -63,10 +63,7 @@ def text_probabilities(views: Sequence[View], texts: Sequence[str], charset: Cha
     for log_probs, length in views:
         if not readable or length == 0:
             continue
-        count = len(readable)
-        stacked = log_probs[:length].unsqueeze(1).expand(length, count, log_probs.shape[-1]).contiguous()
-        lengths = torch.full((count,), length, dtype=torch.long)
-        likelihoods = sequence_log_likelihood(stacked, lengths, [labels[i] for i in readable]).tolist()
+        likelihoods = texts_log_likelihood(log_probs, length, [labels[i] for i in readable]).tolist()
         for i, value in zip(readable, likelihoods):
             totals[i] += math.exp(value) / len(views) if math.isfinite(value) else 0.0
     return totals
@@ -80,7 +77,7 @@ def probable(
     ``raw`` is the network's own reading, before the lexicon; ``views`` the image's outputs, its own first.
     """
     rivals = lexicon.rivals(reading.text, raw.text) if lexicon is not None else None
-    if rivals is None:
+    if lexicon is None or rivals is None:
         texts = [reading.text, *(text for text, _ in reading.alternatives)]
         found = dict(zip(texts, text_probabilities(views, texts, charset)))
         return _rescored(reading, found)
@@ -88,13 +85,13 @@ def probable(
     ranked = sorted(zip(rivals, first), key=lambda pair: (-pair[1] * math.exp(rivals[pair[0]]), pair[0]))
     weighed = {reading.text} | {text for text, _ in ranked[:CONTENDERS]}
     for text, _ in reading.alternatives:
-        rivals.setdefault(text, lexicon.weighted_prior(text))  # type: ignore[union-attr]
+        rivals.setdefault(text, lexicon.weighted_prior(text))
         weighed.add(text)
     texts = sorted(weighed)
     likely = dict(zip(texts, text_probabilities(views, texts, charset)))
     rest = max(0.0, 1.0 - sum(likely.values()))
     evidence = {text: p * math.exp(rivals[text]) for text, p in likely.items()}
-    total = sum(evidence.values()) + rest * math.exp(lexicon.unknown_log_prior)  # type: ignore[union-attr]
+    total = sum(evidence.values()) + rest * math.exp(lexicon.unknown_log_prior)
     return _rescored(reading, {text: e / total if total > 0 else 0.0 for text, e in evidence.items()})
 
 

@@ -184,9 +184,7 @@ class Reader:
         """The readings with the probability of being right as their confidence (read at every view)."""
         seen = views(self.recognizer, images, self.batch_size, outputs)
         charset = self.recognizer.charset
-        return [
-            probable(reading, raw[i], seen[i], charset, self.lexicon) for i, reading in enumerate(readings)
-        ]
+        return [probable(*each, charset, self.lexicon) for each in zip(readings, raw, seen)]
 
     def _with_characters(self, reading: Reading, log_probs: torch.Tensor) -> Reading:
         charset = self.recognizer.charset

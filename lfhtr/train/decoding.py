@@ -48,6 +48,14 @@ def sequence_log_likelihood(
     return -nll.cpu()
 
 
+def texts_log_likelihood(log_probs: torch.Tensor, length: int, labels: list[list[int]]) -> torch.Tensor:
+    """log P(label | image) for each of ``labels`` read from one image's [T, C] log-probs (``length``
+    frames count): several texts weighed against the same image, as the lexicon and the probability do."""
+    count = len(labels)
+    stacked = log_probs[:length].unsqueeze(1).expand(length, count, log_probs.shape[-1]).contiguous()
+    return sequence_log_likelihood(stacked, torch.full((count,), length, dtype=torch.long), labels)
+
+
 def confidences(log_probs: torch.Tensor, lengths: torch.Tensor, labels: list[list[int]]) -> list[float]:
     ll = sequence_log_likelihood(log_probs, lengths, labels)
     return [
