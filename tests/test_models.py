@@ -19,6 +19,7 @@ from lfhtr import modelfile, pretrained
 from lfhtr.api import Session
 from lfhtr.cli import app
 from lfhtr.errors import CheckpointError
+from lfhtr.pages.cut import load_page_regions
 from lfhtr.pipeline import build_pipeline
 from lfhtr.reading.calibration import calibration
 from lfhtr.reading.metrics import edit_distance
@@ -187,6 +188,27 @@ def test_a_readings_confidence_is_the_probability_that_it_is_right() -> None:
     probability = error(lfhtr.Reader.load("en", lexicon=False))
     score = error(lfhtr.Reader.load("en", lexicon=False, probability=False))
     assert probability < 0.1 and score > 0.4  # 0.050 and 0.557 measured (docs/results.md)
+
+
+GW_PAGES = GW.parent / "gw-pages"
+
+
+@pytest.mark.skipif(
+    not GW_PAGES.is_dir(), reason="the shared George Washington pages are not beside the repository"
+)
+def test_a_lines_confidence_is_the_share_of_its_characters_that_are_right() -> None:
+    found = load_page_regions(GW_PAGES, GW_PAGES / "page-gt", 32, ["276.xml", "277.xml"], unit="line")
+    names = sorted(found.texts)
+    truths = [found.texts[name] for name in names]
+    readings = lfhtr.Reader.load("en-line", lexicon=False).read(
+        [found.found.images[found.found.names.index(n)] for n in names]
+    )
+    texts = [r.text for r in readings]
+    edits = [edit_distance(t, p) for t, p in zip(truths, texts)]
+    calibrated = calibration([r.confidence for r in readings], truths, texts, edits, lines=True)
+    curve = {point["coverage"]: point["cer"] for point in calibrated["risk_coverage"]}
+    assert calibrated["ece"] < 0.1  # 0.026 measured on 276-279 (docs/results.md)
+    assert curve[0.5] < curve[1.0]  # the surer half of the lines holds fewer errors
 
 
 DHSD = Path(__file__).parents[2] / "shared" / "data" / "dhsd-dev"

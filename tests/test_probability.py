@@ -1,5 +1,5 @@
 """The probability that a reading is right: averaged over views, shared with the spellings the lexicon does
-not decide."""
+not decide; for a line, the share of its characters that the other views leave as read."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 
 from lfhtr.core.interfaces import Reading
 from lfhtr.reading.lexicon import Lexicon
-from lfhtr.reading.probability import probable, text_probabilities
+from lfhtr.reading.probability import probable, probable_line, text_probabilities
 from lfhtr.text.charset import Charset
 
 CHARSET = Charset("abcotCO.,")
@@ -63,3 +63,28 @@ def test_a_word_competes_with_its_spellings_and_a_reading_of_several_words_with_
     assert rivals is not None and {"cat", "Cat", "cat.", "Cat,", "cot"} <= set(rivals)
     assert rivals["cat"] == rivals["Cat,"] == math.log(0.9) and rivals["cot"] == math.log(0.1)
     assert lexicon.rivals("cat cat", "cat cat") is None and lexicon.rivals("ca-t", "ca-t") is None
+
+
+def _saying(text: str, sure: float = 0.999) -> tuple[torch.Tensor, int]:
+    """A view whose best path reads ``text``: each character ``sure`` on its frame (the rest on "o",
+    or "a" for an "o"), a blank between."""
+    rows: list[dict[str, float]] = []
+    for ch in text:
+        rows += [{ch: sure, "a" if ch == "o" else "o": 0.999 - sure}, {"": 0.999}]
+    return _frames(rows), len(rows)
+
+
+def test_a_lines_confidence_is_the_share_of_its_characters_the_other_views_leave_as_read() -> None:
+    read = Reading("cat.coat", 0.5, (("cat,coat", 0.4),))
+    assert probable_line(read, [_saying("cat.coat")] * 6, CHARSET).confidence == pytest.approx(
+        0.999, abs=1e-3
+    )
+    own_only = [_saying("cat.coat"), *[_saying("cat,coat")] * 5]  # the image's own view is not a witness
+    doubted = probable_line(read, own_only, CHARSET)
+    assert doubted.confidence == pytest.approx(1 - 1 / 8)
+    (alternative, its_confidence), *_ = doubted.alternatives  # the views agree; its comma is not seen
+    assert alternative == "cat,coat" and its_confidence == pytest.approx(7 / 8 * 0.999, abs=1e-3)
+    one_in_five = [_saying("cat.coat"), _saying("cot.cat"), *[_saying("cat.coat")] * 4]
+    assert probable_line(read, one_in_five, CHARSET).confidence == pytest.approx(1 - 2 / 8 / 5, abs=1e-3)
+    shared_doubt = [_saying("cat.coat", sure=0.6)] * 6  # every view reads it alike, none is sure
+    assert probable_line(read, shared_doubt, CHARSET).confidence == pytest.approx(0.6, abs=1e-3)

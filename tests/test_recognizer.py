@@ -311,3 +311,6 @@ def test_calibration_error_and_risk_coverage() -> None:
     curve = {point["coverage"]: point for point in found["risk_coverage"]}
     assert curve[0.5] == {"coverage": 0.5, "wer": 0.0, "cer": 0.0}  # the confident half is all right
     assert curve[1.0]["wer"] == 0.5 and curve[1.0]["cer"] == pytest.approx(3 / 8)
+    lines = calibration([0.9, 0.8, 0.3, 0.2], truths, predictions, [0, 0, 2, 1], lines=True)
+    assert lines["ece"] == pytest.approx((0.1 + 0.2 + 0.3 + 0.3) / 4)  # against 1, 1, 0, 0.5 right
+    assert lines["risk_coverage"] == found["risk_coverage"]

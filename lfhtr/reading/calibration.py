@@ -2,7 +2,9 @@
 
 Self-training keeps the readings it is most sure of, so what matters is that a higher confidence means
 fewer errors (the ranking: risk–coverage) and, for users choosing a threshold, that a confidence of 0.9
-is right about 90 % of the time (expected calibration error).
+is right about 90 % of the time (expected calibration error). A line's confidence is the expected share
+of its characters that are right, so for lines the calibration error sets it against one minus the line's
+CER.
 """
 
 from __future__ import annotations
@@ -15,18 +17,24 @@ BINS = 10
 
 
 def calibration(
-    confidences: Sequence[float], truths: Sequence[str], predictions: Sequence[str], edits: Sequence[int]
+    confidences: Sequence[float],
+    truths: Sequence[str],
+    predictions: Sequence[str],
+    edits: Sequence[int],
+    lines: bool = False,
 ) -> dict[str, Any]:
-    """ECE over ``BINS`` equal-width confidence bins (a word is right or wrong), and for each coverage
-    the word error rate and CER of the most confident share of the readings (``edits``: per word)."""
+    """ECE over ``BINS`` equal-width confidence bins (a word is right or wrong; with ``lines``, the share
+    of a line's characters that are right), and for each coverage the share of readings not exactly
+    right and the CER of the most confident share of the readings (``edits``: per reading)."""
     n = len(confidences)
     correct = [t == p for t, p in zip(truths, predictions)]
     lengths = [len(t) for t in truths]
+    right = [max(0.0, 1.0 - e / max(1, k)) for e, k in zip(edits, lengths)] if lines else correct
     ece = 0.0
     for b in range(BINS):
         members = [i for i in range(n) if min(int(confidences[i] * BINS), BINS - 1) == b]
         if members:
-            accuracy = sum(correct[i] for i in members) / len(members)
+            accuracy = sum(right[i] for i in members) / len(members)
             mean_confidence = sum(confidences[i] for i in members) / len(members)
             ece += abs(accuracy - mean_confidence) * len(members) / n
     ranked = sorted(range(n), key=lambda i: (-confidences[i], i))

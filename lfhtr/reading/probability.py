@@ -11,6 +11,11 @@ posterior weighs only the few words it compared, so neither is a probability of 
   trailing marks), which the lexicon does not decide, and with everything else the network could read,
   weighed by the prior of a word the lexicon does not know.
 
+A line is almost never exactly right (one wrong character in forty is enough), so the probability of
+the whole line being right would be near 0 for most lines and tell none apart. A line's confidence is
+instead the expected share of its characters that are right: one minus how much of the reading the
+network's readings of the other views change (their edit distance to it, per character, averaged).
+
 Self-training ranks its pseudo-labels by the per-character score the decoders give instead: it must not
 prefer short words, and it needs no extra views.
 """
@@ -27,8 +32,10 @@ from PIL import Image, ImageFilter
 
 from lfhtr.core.interfaces import Reading
 from lfhtr.reading.lexicon import Lexicon
+from lfhtr.reading.metrics import edit_distance
 from lfhtr.text.charset import Charset
-from lfhtr.train.decoding import texts_log_likelihood
+from lfhtr.train.alignment import character_probabilities
+from lfhtr.train.decoding import greedy, texts_log_likelihood
 from lfhtr.train.recognizer import Recognizer
 
 STRETCHES = (0.8, 1.25)
@@ -93,6 +100,44 @@ def probable(
     evidence = {text: p * math.exp(rivals[text]) for text, p in likely.items()}
     total = sum(evidence.values()) + rest * math.exp(lexicon.unknown_log_prior)
     return _rescored(reading, {text: e / total if total > 0 else 0.0 for text, e in evidence.items()})
+
+
+def probable_line(reading: Reading, views: Sequence[View], charset: Charset) -> Reading:
+    """``reading`` of a line with its confidence (and its alternatives') the expected share of its
+    characters that are right: what the other ``views`` (the image's own first) read, set against it.
+
+    A doubt every view shares is not seen that way (a barely trained model reads every line as the same
+    wrong letter at every width), so the mean probability the network gives the text's own characters,
+    on its own view, bounds it: on real hands that mean is the higher of the two.
+    """
+    others = [
+        charset.decode(greedy(log_probs[:, None], torch.tensor([length]))[0])
+        for log_probs, length in views[1:]
+    ]
+    own, frames = views[0]
+    texts = [reading.text, *(text for text, _ in reading.alternatives)]
+    return _rescored(
+        reading,
+        {
+            text: min(_characters_right(text, others), _mean_character(own[:frames], text, charset))
+            for text in texts
+        },
+    )
+
+
+def _characters_right(text: str, others: Sequence[str]) -> float:
+    """One minus the mean edit distance of ``others`` to ``text``, per character of ``text``; 0 for an
+    empty reading, which a line found on a page never rightly is."""
+    if not others or not text:
+        return 0.0
+    changed = sum(edit_distance(other, text) for other in others) / len(others)
+    return max(0.0, 1.0 - changed / len(text))
+
+
+def _mean_character(log_probs: torch.Tensor, text: str, charset: Charset) -> float:
+    """The mean probability of ``text``'s characters on the best CTC path through ``log_probs``."""
+    found = character_probabilities(log_probs, charset.encode(text)) if text and charset.covers(text) else ()
+    return sum(found) / len(found) if found else 0.0
 
 
 def _rescored(reading: Reading, probabilities: dict[str, float]) -> Reading:

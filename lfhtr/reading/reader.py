@@ -28,7 +28,7 @@ from lfhtr.progress import progress
 from lfhtr.reading.formats import DEFAULT_PAGE_FORMATS
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.pagereader import PageReading, read_pages
-from lfhtr.reading.probability import View, probable, views
+from lfhtr.reading.probability import View, probable, probable_line, views
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
 from lfhtr.text.latin import languages_of
@@ -181,9 +181,12 @@ class Reader:
     def _probable(
         self, images: Sequence[np.ndarray], readings: list[Reading], raw: list[Reading], outputs: list[View]
     ) -> list[Reading]:
-        """The readings with the probability of being right as their confidence (read at every view)."""
+        """The readings with the probability of being right as their confidence, for a line the expected
+        share of its characters that are right (read at every view)."""
         seen = views(self.recognizer, images, self.batch_size, outputs)
         charset = self.recognizer.charset
+        if self.recognizer.unit == "line":
+            return [probable_line(reading, view, charset) for reading, view in zip(readings, seen)]
         return [probable(*each, charset, self.lexicon) for each in zip(readings, raw, seen)]
 
     def _with_characters(self, reading: Reading, log_probs: torch.Tensor) -> Reading:
