@@ -125,7 +125,7 @@ def test_monitor_labels_never_reach_the_training_loss(
     assert not any("SENTINEL" in text for text in trained_texts)
     real_names = {f"r{i:02d}.png" for i in range(24)}
     header, *kept = (session.output / "logs" / "adapt-round-1.tsv").read_text().splitlines()
-    assert header == "file\ttext\tconfidence"
+    assert header == "file\ttext\tscore"
     assert all(line.split("\t")[0] in real_names for line in kept)
     if kind == "consistency":
         assert (session.output / "checkpoints" / "adapted.pt").exists()
@@ -138,7 +138,7 @@ def test_monitor_labels_never_reach_the_training_loss(
     assert (session.output / "checkpoints" / "adapted.pt").exists()
     assert (session.output / "logs" / "adapt.png").read_bytes().startswith(b"\x89PNG")
     chosen = json.loads((session.output / "logs" / "adapt-width-scale.json").read_text())
-    assert set(chosen["mean_confidence"]) == {f"{s:g}" for s in SCALES}
+    assert set(chosen["mean_score"]) == {f"{s:g}" for s in SCALES}
     _, meta = checkpoint.load(session.output / "checkpoints" / "adapted.pt")
     assert meta.get("width_scale", 1.0) == chosen["width_scale"]
 

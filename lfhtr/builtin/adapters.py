@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 class SelfTrainingOptions(AdaptationOptions):
     keep_start: float = Field(0.3, gt=0, le=1, description="Share of images kept in the first round.")
     keep_end: float = Field(0.8, gt=0, le=1, description="Share kept in the last round.")
-    min_confidence: float = Field(0.0, ge=0, le=1, description="Never keep readings below this confidence.")
+    min_confidence: float = Field(
+        0.0, ge=0, le=1, description="Never keep readings below this per-character score."
+    )
     lexicon: bool = Field(True, description="Snap pseudo-labels to the corpus lexicon before ranking them.")
     decode: str = Field("greedy", pattern="^(greedy|beam)$", description="Decoding used for pseudo-labels.")
     stop_change: float = Field(
@@ -51,7 +53,7 @@ class SelfTraining(AdaptationStrategy[SelfTrainingOptions]):
 
 class ConsistencyOptions(AdaptationOptions):
     min_confidence: float = Field(
-        0.7, ge=0, le=1, description="Train only on readings at least this confident."
+        0.7, ge=0, le=1, description="Train only on readings of at least this per-character score."
     )
     strong_passes: int = Field(2, ge=1, le=4, description="Times the augmenters run for the strong view.")
 

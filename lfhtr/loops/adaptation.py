@@ -119,9 +119,9 @@ class AdaptLoop:
             return float(self.options.width_scale)
         scale, tried = choose_width_scale(self.trainer.recognizer, self.target.images, self.session.spec.seed)
         shown = ", ".join(f"{s:.2f}: {c:.3f}" for s, c in tried)
-        log.info(f"adapt: target read at width scale {scale:.2f} (mean confidence per scale: {shown})")
+        log.info(f"adapt: target read at width scale {scale:.2f} (mean score per scale: {shown})")
         if self.ranks.main:
-            record = {"width_scale": scale, "mean_confidence": {f"{s:g}": c for s, c in tried}}
+            record = {"width_scale": scale, "mean_score": {f"{s:g}": c for s, c in tried}}
             atomic_write(self.paths.log.parent / "adapt-width-scale.json", json.dumps(record, indent=2))
         return scale
 
@@ -282,8 +282,8 @@ class AdaptLoop:
             "images": len(readings),
             "kept": len(kept),
             "changed": changed,
-            "mean_confidence_kept": sum(chosen) / max(1, len(chosen)),
-            "mean_confidence_all": sum(x.confidence for x in readings) / max(1, len(readings)),
+            "mean_score_kept": sum(chosen) / max(1, len(chosen)),
+            "mean_score_all": sum(x.confidence for x in readings) / max(1, len(readings)),
             "monitor": self._monitor_metrics(),
             "held_back": held,
         }
@@ -291,7 +291,7 @@ class AdaptLoop:
             runlog.append(self.paths.log, record)
             atomic_write(
                 self.paths.log.parent / f"adapt-round-{r + 1}.tsv",
-                tsv.row("file", "text", "confidence")
+                tsv.row("file", "text", "score")
                 + "".join(
                     tsv.row(self.target.names[i], readings[i].text, f"{readings[i].confidence:.4f}")
                     for i in kept
@@ -300,7 +300,7 @@ class AdaptLoop:
         shown = f", monitor greedy CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
         log.info(
             f"adapt round {r + 1}: kept {len(kept)}/{len(readings)}, "
-            f"mean confidence {record['mean_confidence_kept']:.3f}, changed {changed}{shown}"
+            f"mean score {record['mean_score_kept']:.3f}, changed {changed}{shown}"
         )
 
     def _describe(self, stage: str, **extra: Any) -> dict[str, Any]:

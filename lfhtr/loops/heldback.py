@@ -57,7 +57,7 @@ class HeldBackCheck:
 
     def measure(self, readings: Sequence[Reading]) -> dict[str, float]:
         """A round's figures from its readings of the held-back images: the share of characters changed
-        in the start's surest readings and in all of them, and the mean confidence."""
+        in the start's surest readings and in all of them, and their mean score."""
         texts = [r.text for r in readings]
         if not self.start:
             self.start = texts
@@ -68,7 +68,7 @@ class HeldBackCheck:
                 [self.start[i] for i in self.surest], [texts[i] for i in self.surest]
             ),
             "changed": disagreement(self.start, texts),
-            "confidence": sum(r.confidence for r in readings) / max(1, len(readings)),
+            "score": sum(r.confidence for r in readings) / max(1, len(readings)),
         }
 
     @staticmethod

@@ -20,7 +20,7 @@ from lfhtr.train.recognizer import Recognizer
 SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5)
 """Widths tried, relative to the model's own."""
 MIN_GAIN = 0.02
-"""Relative gain in mean confidence another width needs over the model's own."""
+"""Relative gain in mean score another width needs over the model's own."""
 SAMPLE = 512
 """Target images read per width (a fixed random sample): enough for the mean, cheap to read six times."""
 
@@ -28,7 +28,7 @@ SAMPLE = 512
 def choose_width_scale(
     recognizer: Recognizer, images: Sequence[np.ndarray], seed: int
 ) -> tuple[float, list[tuple[float, float]]]:
-    """The width scale to read and train the target at, and (scale, mean confidence) for each tried.
+    """The width scale to read and train the target at, and (scale, mean score) for each tried.
 
     Greedy readings only, so the choice does not depend on the corpus.
     """
