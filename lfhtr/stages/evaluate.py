@@ -107,9 +107,8 @@ def run(session: Session, checkpoint: str | None = None) -> dict[str, float]:
     }
     predictions = [r.text for r in readings]
     edits = [row[4] for row in rows]
-    calibrated = calibration(
-        [r.confidence for r in readings], data.texts, predictions, edits, recognizer.unit == "line"
-    )
+    confidences = [r.confidence for r in readings]
+    calibrated = calibration(confidences, data.texts, predictions, edits, recognizer.unit == "line")
     summary = runlog.finite({**source, "images": len(rows), **metrics, "calibration": calibrated})
     atomic_write(out / "metrics.json", json.dumps(summary, indent=2, allow_nan=False))
     atomic_write(out / "report.html", _report(rows, metrics, settings.report_worst, source, calibrated))
