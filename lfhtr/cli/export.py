@@ -24,7 +24,12 @@ def export(
         typer.Option(help="Model file to write (.lfhtr): what `lfhtr read` and --checkpoint take."),
     ] = None,
     checkpoint: Checkpoint = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing ONNX file and its sidecar.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Replace existing outputs (model file, ONNX file and sidecar); never a spec or checkpoint."
+        ),
+    ] = False,
     card: Annotated[
         Path | None,  # noqa: UP007
         typer.Option(help="JSON object added to the model file's card (description, recipe, figures)."),
