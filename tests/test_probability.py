@@ -74,17 +74,20 @@ def _saying(text: str, sure: float = 0.999) -> tuple[torch.Tensor, int]:
     return _frames(rows), len(rows)
 
 
+def _line(reading: Reading, own: str, others: list[str], sure: float = 0.999) -> Reading:
+    """``reading`` weighed as a line whose own view reads ``own`` (each character ``sure``) and whose other
+    views read ``others``."""
+    return probable_line(reading, _saying(own, sure), others, CHARSET)
+
+
 def test_a_lines_confidence_is_the_share_of_its_characters_the_other_views_leave_as_read() -> None:
     read = Reading("cat.coat", 0.5, (("cat,coat", 0.4),))
-    assert probable_line(read, [_saying("cat.coat")] * 6, CHARSET).confidence == pytest.approx(
-        0.999, abs=1e-3
-    )
-    own_only = [_saying("cat.coat"), *[_saying("cat,coat")] * 5]  # the image's own view is not a witness
-    doubted = probable_line(read, own_only, CHARSET)
+    assert _line(read, "cat.coat", ["cat.coat"] * 5).confidence == pytest.approx(0.999, abs=1e-3)
+    doubted = _line(read, "cat.coat", ["cat,coat"] * 5)  # the image's own view is not a witness
     assert doubted.confidence == pytest.approx(1 - 1 / 8)
     (alternative, its_confidence), *_ = doubted.alternatives  # the views agree; its comma is not seen
     assert alternative == "cat,coat" and its_confidence == pytest.approx(7 / 8 * 0.999, abs=1e-3)
-    one_in_five = [_saying("cat.coat"), _saying("cot.cat"), *[_saying("cat.coat")] * 4]
-    assert probable_line(read, one_in_five, CHARSET).confidence == pytest.approx(1 - 2 / 8 / 5, abs=1e-3)
-    shared_doubt = [_saying("cat.coat", sure=0.6)] * 6  # every view reads it alike, none is sure
-    assert probable_line(read, shared_doubt, CHARSET).confidence == pytest.approx(0.6, abs=1e-3)
+    one_in_five = _line(read, "cat.coat", ["cot.cat", *["cat.coat"] * 4])
+    assert one_in_five.confidence == pytest.approx(1 - 2 / 8 / 5, abs=1e-3)
+    shared_doubt = _line(read, "cat.coat", ["cat.coat"] * 5, sure=0.6)  # every view reads it alike, none sure
+    assert shared_doubt.confidence == pytest.approx(0.6, abs=1e-3)

@@ -35,7 +35,7 @@ from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.metrics import edit_distance
 from lfhtr.text.charset import Charset
 from lfhtr.train.alignment import character_probabilities
-from lfhtr.train.decoding import greedy, texts_log_likelihood
+from lfhtr.train.decoding import texts_log_likelihood
 from lfhtr.train.recognizer import Recognizer
 
 STRETCHES = (0.8, 1.25)
@@ -53,13 +53,16 @@ View = tuple[torch.Tensor, int]
 
 def views(
     recognizer: Recognizer, images: Sequence[np.ndarray], batch_size: int, own: list[View]
-) -> list[list[View]]:
-    """Each image's views, its ``own`` reading first: the outputs it gives at the other widths and inks."""
-    others = [recognizer.read(images, batch_size, keep_outputs=True, stretch=s)[1] for s in STRETCHES]
+) -> tuple[list[list[View]], list[list[str]]]:
+    """Each image's views, its ``own`` reading first (the outputs it gives at the other widths and inks),
+    and the texts the network reads at those others."""
+    others = [recognizer.read(images, batch_size, keep_outputs=True, stretch=s) for s in STRETCHES]
     for change in INK_CHANGES:
         changed = [np.asarray(Image.fromarray(image).filter(change)) for image in images]
-        others.append(recognizer.read(changed, batch_size, keep_outputs=True)[1])
-    return [[view, *(other[i] for other in others)] for i, view in enumerate(own)]
+        others.append(recognizer.read(changed, batch_size, keep_outputs=True))
+    seen = [[view, *(outputs[i] for _, outputs in others)] for i, view in enumerate(own)]
+    read = [[readings[i].text for readings, _ in others] for i in range(len(own))]
+    return seen, read
 
 
 def text_probabilities(views: Sequence[View], texts: Sequence[str], charset: Charset) -> list[float]:
@@ -102,24 +105,20 @@ def probable(
     return _rescored(reading, {text: e / total if total > 0 else 0.0 for text, e in evidence.items()})
 
 
-def probable_line(reading: Reading, views: Sequence[View], charset: Charset) -> Reading:
+def probable_line(reading: Reading, own: View, others: Sequence[str], charset: Charset) -> Reading:
     """``reading`` of a line with its confidence (and its alternatives') the expected share of its
-    characters that are right: what the other ``views`` (the image's own first) read, set against it.
+    characters that are right: what the network reads at the ``others`` views, set against it.
 
     A doubt every view shares is not seen that way (a barely trained model reads every line as the same
     wrong letter at every width), so the mean probability the network gives the text's own characters,
-    on its own view, bounds it: on real hands that mean is the higher of the two.
+    on the image's ``own`` view, bounds it: on real hands that mean is the higher of the two.
     """
-    others = [
-        charset.decode(greedy(log_probs[:, None], torch.tensor([length]))[0])
-        for log_probs, length in views[1:]
-    ]
-    own, frames = views[0]
+    log_probs, frames = own
     texts = [reading.text, *(text for text, _ in reading.alternatives)]
     return _rescored(
         reading,
         {
-            text: min(_characters_right(text, others), _mean_character(own[:frames], text, charset))
+            text: min(_characters_right(text, others), _mean_character(log_probs[:frames], text, charset))
             for text in texts
         },
     )

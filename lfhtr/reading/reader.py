@@ -183,10 +183,10 @@ class Reader:
     ) -> list[Reading]:
         """The readings with the probability of being right as their confidence, for a line the expected
         share of its characters that are right (read at every view)."""
-        seen = views(self.recognizer, images, self.batch_size, outputs)
+        seen, read = views(self.recognizer, images, self.batch_size, outputs)
         charset = self.recognizer.charset
         if self.recognizer.unit == "line":
-            return [probable_line(reading, view, charset) for reading, view in zip(readings, seen)]
+            return [probable_line(*each, charset) for each in zip(readings, outputs, read)]
         return [probable(*each, charset, self.lexicon) for each in zip(readings, raw, seen)]
 
     def _with_characters(self, reading: Reading, log_probs: torch.Tensor) -> Reading:
