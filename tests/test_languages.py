@@ -69,6 +69,28 @@ def test_a_mixed_language_word_list_gives_each_language_its_weight(tmp_path: Pat
     assert zero.exit_code == 2 and "each with a weight above 0" in zero.output
 
 
+def test_each_language_of_a_mixture_is_shaped_as_it_is_written(tmp_path: Path) -> None:
+    spec = tmp_path / "mixed.json"
+    quiet = ["corpus.top_n=3000", "corpus.punctuation=0", "corpus.numbers=0", "corpus.upper=0"]
+    result = runner.invoke(app, ["init", str(spec), "--language", "en,de", *[f"--set={s}" for s in quiet]])
+    assert result.exit_code == 0, result.output
+    sampler = build_sampler(Session.load(spec))
+    german, english = set(builtin_counts("de", 3_000)), set(builtin_counts("en", 3_000))
+    rng = random.Random(0)
+    words = [sampler.sample(rng) for _ in range(4_000)]
+
+    def capitalised(vocabulary: set[str]) -> float:
+        drawn = [word for word in words if word.lower() in vocabulary and "-" not in word]
+        return sum(word[0].isupper() for word in drawn) / len(drawn)
+
+    assert capitalised(german - english) > 0.33  # German's nouns: its profile's 0.4
+    assert capitalised(english - german) < 0.27  # the options' 0.2
+    hyphenated = [word.split("-") for word in words if "-" in word]
+    assert hyphenated and all(
+        part[0].isupper() and part.lower() in german for parts in hyphenated for part in parts
+    )
+
+
 def test_latin_reads_from_the_users_own_text(tmp_path: Path) -> None:
     spec = tmp_path / "la.json"
     bare = runner.invoke(app, ["init", str(spec), "--language", "la"])

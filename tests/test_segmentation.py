@@ -20,6 +20,8 @@ from lfhtr.cli import app
 from lfhtr.core.layout import PageLayout, TextLine, TextRegion
 from lfhtr.datasets.labels import load_labelled
 from lfhtr.errors import SpecError
+from lfhtr.imaging.fragments import joined
+from lfhtr.imaging.textlines import FoundLine
 from lfhtr.pages import auto
 from lfhtr.pages.layout_xml import write_layout
 from lfhtr.pages.match import match_lines
@@ -297,3 +299,46 @@ def test_page_scans_and_word_images_are_not_mixed_up(
     mixed = runner.invoke(app, ["read", str(model), str(path), str(word)])
     assert mixed.exit_code != 0 and "is a page scan among word or line images" in mixed.output
     assert "Traceback" not in mixed.output + page_with_word_model.output
+
+
+def test_underlines_between_lines_are_not_lines_and_a_dash_filling_a_lines_end_is_not_read(
+    scan: tuple[Path, list[TextLine], TextLine],
+) -> None:
+    path, truth, _note = scan
+    page = Image.open(path)
+    draw = ImageDraw.Draw(page)
+    for line in truth[:4]:  # drawn by hand, off level: the ink map's removal of ruling leaves them
+        y = line.baseline[0][1] + 50
+        draw.line([(480, y), (940, y - 14)], fill=20, width=3)
+    last = truth[-1]  # the dash a notary draws so that nothing can be added to the line
+    text_end, y = max(x for x, _ in last.boundary), last.baseline[0][1] - 12
+    wave = [(x, y + 6 * np.sin(x / 25)) for x in np.arange(text_end + 30, text_end + 330, 10.0)]
+    draw.line(wave, fill=20, width=4)  # wavering as drawn by hand, so no ruling
+    page.save(path)
+    level = [line for line in segment_scan(_segmenter(), path).lines() if line.orientation == 0]
+    assert len(level) == len(TEXTS)
+    assert match_lines(_pairs(level), _pairs(truth)).baseline_precision > 0.85
+    assert max(x for x, _ in level[-1].boundary) < text_end + 40
+
+
+def _piece(start: float, end: float, baseline: float, pitch: float = 30.0) -> FoundLine:
+    xs = np.arange(start, end + 1, 10.0)
+    base = np.full(len(xs), baseline)
+    return FoundLine(xs, base, base - 0.8 * pitch, base + 0.35 * pitch)
+
+
+def test_pieces_of_a_line_are_joined_across_blanks_the_page_writes_through_but_not_across_a_gutter() -> None:
+    pitch = 30.0
+    above = _piece(0, 1000, 100)
+    date, signature = _piece(0, 300, 130), _piece(600, 1000, 131)  # ten pitches apart
+    raised = _piece(280, 330, 120)  # a superscript, a third of a pitch up
+    lines = joined([signature, above, raised, date], pitch)
+    assert len(lines) == 2
+    whole = max(lines, key=lambda line: float(np.mean(line.baseline)))
+    assert (whole.xs[0], whole.xs[-1]) == (0, 1000)
+    assert np.all(np.diff(whole.xs) > 0) and whole.top.min() == pytest.approx(120 - 0.8 * pitch)
+    assert np.all(np.abs(whole.baseline - 130.5) <= 10)
+    columns = [_piece(start, start + 300, y) for start in (0, 600) for y in (100, 130, 160)]
+    assert len(joined(columns, pitch)) == 6  # no line crosses the gutter between the columns
+    near = [_piece(0, 300, 130), _piece(350, 600, 132)]  # a word space: joined whatever the page does
+    assert len(joined(near, pitch)) == 1

@@ -7,10 +7,13 @@ trailing comma will misread every one it meets.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import random
 import string
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -29,6 +32,7 @@ from lfhtr.text.corpus import (
     restrict,
     save_counts,
 )
+from lfhtr.text.languages import PROFILES, LanguageProfile
 from lfhtr.text.ngram import CharNgram
 
 
@@ -77,7 +81,9 @@ class CorpusOptions(SamplerOptions):
         "en",
         description="wordfreq language of the built-in word list, used when no corpora are given: a code "
         '("fr"), a list mixed in equal shares (["fr", "de"]), or a mapping with weights '
-        '({"fr": 2, "de": 1}) for collections that mix languages.',
+        '({"fr": 2, "de": 1}) for collections that mix languages. In a mixture each language is drawn at '
+        "its share, and one lfhtr has a profile for (German: capitalised nouns, compounds) is shaped by it; "
+        "capitalize, compounds, hyphenate and max_length shape the others.",
     )
     top_n: int = Field(50000, ge=1, description="Size of the built-in word list.")
 
@@ -112,65 +118,97 @@ def _capitalised(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
+@dataclass(frozen=True)
+class Source:
+    """Words drawn together and the way they are shaped on paper: one language of a mixture, a corpus,
+    or the user's extra words."""
+
+    words: WeightedWords
+    shape: LanguageProfile
+
+
 class StyledSampler(TextSampler[SamplerOptions]):
     """Applies the shared styling and the user's extra words; subclasses set ``words`` (the corpus's
-    words, which the lexicon is built from) and may draw differently in ``draw_word``."""
+    words, which the lexicon is built from), may set ``sources`` (the languages of a mixture, each
+    drawn at its share and shaped by its own profile) and may draw differently in ``draw_word``."""
 
     options: SamplerOptions
     words: WeightedWords
+    sources: list[tuple[float, Source]]
+    """Each source with its share of the draws; empty: ``words`` shaped by the options."""
 
     def prepare(self, context: BuildContext) -> None:
         self._charset = context.charset
-        self._extra: WeightedWords | None = None
+        self._extra: Source | None = None
+        self.sources = []
         if self.options.extra_words:
             listed = [
                 word
                 for path in self.options.extra_words
                 for word in _read_word_list(context.resolve(path), "corpus.extra_words")
             ]
-            self._extra = WeightedWords(restrict(Counter(dict.fromkeys(listed, 1)), context.charset, 10**6))
+            words = WeightedWords(restrict(Counter(dict.fromkeys(listed, 1)), context.charset, 10**6))
+            self._extra = Source(words, self.shape)
 
-    def draw_word(self, rng: random.Random) -> str:
-        return self.words.sample(rng)
+    @property
+    def shape(self) -> LanguageProfile:
+        """How the options shape words: those of one language, or of a mixture's languages that have no
+        profile of their own."""
+        o = self.options
+        return LanguageProfile(o.capitalize, o.compounds, o.hyphenate, o.max_length)
 
-    def _draw(self, rng: random.Random) -> tuple[str, WeightedWords]:
-        """A word and the words it was drawn from."""
+    def draw_word(self, rng: random.Random, words: WeightedWords) -> str:
+        return words.sample(rng)
+
+    def _source(self, rng: random.Random) -> Source:
+        """The source of the next word: one language of a mixture at its share, else the corpus."""
+        if not self.sources:
+            return Source(self.words, self.shape)
+        shares = list(itertools.accumulate(share for share, _ in self.sources))
+        return self.sources[min(bisect.bisect_right(shares, rng.random() * shares[-1]), len(shares) - 1)][1]
+
+    def _draw(self, rng: random.Random) -> tuple[str, Source]:
+        """A word and the source it was drawn from."""
         if self._extra is not None and rng.random() < self.options.extra_share:
-            return self._extra.sample(rng), self._extra
-        return self.draw_word(rng), self.words
+            return self._extra.words.sample(rng), self._extra
+        source = self._source(rng)
+        return self.draw_word(rng, source.words), source
 
-    def _compound(self, word: str, rng: random.Random) -> str:
-        """``word`` joined to a second draw, as compounding languages write: closed or hyphenated."""
-        second, _source = self._draw(rng)
+    def _compound(self, word: str, source: Source, rng: random.Random) -> str:
+        """``word`` joined to a second word of its source, as compounding languages write: closed or
+        hyphenated."""
+        second = self.draw_word(rng, source.words)
         if not (word.isalpha() and second.isalpha()):
             return word
-        if rng.random() < self.options.hyphenate:
+        if rng.random() < source.shape.hyphenate:
             return f"{_capitalised(word)}-{_capitalised(second)}"
         return word + second.lower()
 
     def sample(self, rng: random.Random) -> str:
         """A word as written: case and marks from the corpus where its text has them, else drawn at the
-        ``capitalize``, ``upper`` and ``punctuation`` rates."""
+        rates of its source's shape (``capitalize``, ``compounds``) and the options' ``upper`` and
+        ``punctuation``."""
         o = self.options
         for _ in range(100):
             marked = False
+            longest = o.max_length
             if rng.random() < o.numbers:
                 word = str(rng.choice([rng.randint(0, 99), rng.randint(100, 2100), rng.randint(1, 31)]))
             else:
                 word, source = self._draw(rng)
-                marked = source.marked
-                if o.compounds and rng.random() < o.compounds:
-                    word = self._compound(word, rng)
+                shape, marked, longest = source.shape, source.words.marked, source.shape.max_length
+                if shape.compounds and rng.random() < shape.compounds:
+                    word = self._compound(word, source, rng)
                 r = rng.random()  # drawn either way, so each source's stream stays as it was
-                if not source.cased and r < o.upper:
+                if not source.words.cased and r < o.upper:
                     word = word.upper()
-                elif not source.cased and r < o.upper + o.capitalize:
+                elif not source.words.cased and r < o.upper + shape.capitalize:
                     word = _capitalised(word)
             if rng.random() < o.punctuation and not marked:
                 word += rng.choice(".,,,;:")
             if o.long_s and rng.random() < o.long_s:
                 word = word[:-1].replace("s", "ſ") + word[-1:]
-            if self._charset.covers(word) and len(word) <= o.max_length:
+            if self._charset.covers(word) and len(word) <= longest:
                 return word
         raise DataError("the sampler cannot draw any word the charset covers; widen the charset.")
 
@@ -180,7 +218,7 @@ class StyledSampler(TextSampler[SamplerOptions]):
             return self.words.probabilities
         share = self.options.extra_share
         mixed = {w: (1 - share) * p for w, p in self.words.probabilities.items()}
-        for word, p in self._extra.probabilities.items():
+        for word, p in self._extra.words.probabilities.items():
             mixed[word] = mixed.get(word, 0.0) + share * p
         return mixed
 
@@ -209,6 +247,23 @@ def _cached_counts(o: CorpusOptions, context: BuildContext) -> Counter[str]:
     return counts
 
 
+def _language_sources(
+    sampler: StyledSampler, o: CorpusOptions, context: BuildContext, alpha: float
+) -> list[tuple[float, Source]]:
+    """The languages of a built-in mixture, each with its share and shaped by its own profile where lfhtr
+    has one (German capitalises its nouns and compounds them), else by the options; none for one
+    language or a corpus of the user's, whose words the options shape."""
+    weights = language_weights(o.language)
+    if o.corpora or len(weights) == 1:
+        return []
+    sources = []
+    for code, share in weights.items():
+        shape = PROFILES.get(code, sampler.shape)
+        own = o.model_copy(update={"language": code, "max_length": shape.max_length})
+        sources.append((share, Source(WeightedWords(_cached_counts(own, context), alpha), shape)))
+    return sources
+
+
 class FrequencySampler(StyledSampler):
     """Words in proportion to corpus frequency, flattened by ``alpha`` so rare words are not starved."""
 
@@ -222,6 +277,7 @@ class FrequencySampler(StyledSampler):
     def prepare(self, context: BuildContext) -> None:
         super().prepare(context)
         self.words = WeightedWords(_cached_counts(self.options, context), self.options.alpha)
+        self.sources = _language_sources(self, self.options, context, self.options.alpha)
 
 
 class WordListSampler(StyledSampler):
@@ -237,8 +293,8 @@ class WordListSampler(StyledSampler):
         words = _read_word_list(context.resolve(self.options.path), "corpus.path")
         self.words = WeightedWords(restrict(Counter(dict.fromkeys(words, 1)), context.charset, 10**6))
 
-    def draw_word(self, rng: random.Random) -> str:
-        return rng.choice(self.words.words)
+    def draw_word(self, rng: random.Random, words: WeightedWords) -> str:
+        return rng.choice(words.words)
 
 
 class NgramSampler(StyledSampler):
@@ -263,10 +319,11 @@ class NgramSampler(StyledSampler):
             model.save(model_path)
         self.model = model
         self.words = WeightedWords(counts, 0.5)
+        self.sources = _language_sources(self, o, context, 0.5)
 
-    def draw_word(self, rng: random.Random) -> str:
+    def draw_word(self, rng: random.Random, words: WeightedWords) -> str:
         if rng.random() < self.options.real_words:
-            return self.words.sample(rng)
+            return words.sample(rng)
         word = ""
         while not word:
             word = self.model.generate(rng, self.options.max_length, self.options.min_count)

@@ -39,12 +39,12 @@ class InkRidges(Segmenter[PluginOptions]):
     sideways (``lfhtr.imaging.orientation``); one region, level lines top to bottom, then sideways
     lines left to right."""
 
-    version = "1"
+    version = "2"
 
     def segment(self, page: np.ndarray) -> PageLayout:
         # the analysis uses torch: imported here, so that validating a spec never loads it
         from lfhtr.imaging.ink import find_ink
-        from lfhtr.imaging.orientation import split_by_orientation
+        from lfhtr.imaging.orientation import SIDEWAYS_SHORTEST, split_by_orientation
         from lfhtr.imaging.textlines import line_pitch
 
         height, width = page.shape
@@ -56,6 +56,7 @@ class InkRidges(Segmenter[PluginOptions]):
         sideways = [
             _to_scan(_upright(line, turned_height), found.scale, (width, height), orientation=90.0)
             for line in _lines(np.rot90(sideways_ink, -1), pitch)
+            if line.xs[-1] - line.xs[0] >= SIDEWAYS_SHORTEST * pitch
         ]
         level.sort(key=lambda line: float(np.mean([y for _, y in line.baseline])))
         sideways.sort(key=lambda line: float(np.mean([x for x, _ in line.baseline])))
@@ -65,11 +66,12 @@ class InkRidges(Segmenter[PluginOptions]):
 
 
 def _lines(ink: np.ndarray, pitch: float) -> list[FoundLine]:
+    from lfhtr.imaging.fragments import joined
     from lfhtr.imaging.textlines import find_ridges, ridge_map, trace_line
 
     blurred = ridge_map(ink, pitch)
     traced = (trace_line(ink, ridge, pitch) for ridge in find_ridges(blurred, pitch))
-    return [line for line in traced if line is not None]
+    return joined([line for line in traced if line is not None], pitch)
 
 
 def _upright(line: FoundLine, turned_height: int) -> FoundLine:

@@ -15,6 +15,10 @@ from lfhtr.imaging.textlines import ridge_map
 SIDEWAYS_MARGIN = 1.5
 """How many times more strongly the blur down the columns must gather ink than the blur along the rows
 for that ink to be read as writing turned sideways."""
+SIDEWAYS_SHORTEST = 1.2
+"""The shortest sideways line kept, in pitches: a note written sideways is longer than the level lines
+are apart, while a piece of ink no longer than that which gathers better down the page is a tall letter,
+a descender running into the next line or a flourish of level writing."""
 
 
 def split_by_orientation(ink: np.ndarray, pitch: float) -> tuple[np.ndarray, np.ndarray]:

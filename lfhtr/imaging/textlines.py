@@ -31,9 +31,17 @@ ASCENT, DESCENT = 0.8, 0.35
 the baseline of the line above, descenders hang into the upper half of the gap below. Line polygons of
 PAGE and ALTO exports (eScriptorium's, and archives' hand-corrected boxes) span the same band, so that
 neighbouring lines' bands overlap as their ink does."""
-THINNEST = 0.1
-"""The thinnest band of letters, in pitches, over which a line's ink stays above a quarter of its
-densest row: a ridge whose ink is thinner is a rule or a dash."""
+BODY = 0.25
+"""How far above and below a line's ridge, in pitches, its letters' bodies are looked at: far enough
+for the x-height, not so far that the neighbouring lines' ascenders and descenders come in."""
+DASH = 1.0
+"""How long, in pitches, a stroke without letters at a line's end must run to be left out as a dash: a
+shorter one is a flourish, a full stop or a letter of the line."""
+LETTER_RISE = 0.08
+"""How far, in pitches, a line's ink reaches across it in its tallest columns (the twentieth that reach
+furthest): letters rise and fall across the line (a loop, a stem), while a rule, an underline, a dash or
+a flourish drawn along the line is one pen stroke thick wherever it is cut across. Faint hands whose
+strokes break up still span their letters."""
 LEAST_ASCENT, LEAST_DESCENT = 0.6, 0.2
 """The band reaches at least this far above and below the baseline, in pitches, wherever the ink
 ends: the space a line's letters may use, as line polygons are drawn."""
@@ -173,9 +181,44 @@ def _ink_extent(ink: np.ndarray, ridge: Ridge, pitch: float) -> tuple[int, int] 
     return int(columns[inked[0]]), int(columns[inked[-1]])
 
 
-def _band_profile(ink: np.ndarray, xs: np.ndarray, centre: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    rows = np.clip(np.round(centre[None, :] + offsets[:, None]).astype(np.int64), 0, ink.shape[0] - 1)
-    return ink[rows, xs[None, :]].mean(axis=1)
+def _band(ink: np.ndarray, xs: np.ndarray, centre: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The ink at ``offsets`` rows from ``centre`` in each column ``xs``, offsets × columns; rows off
+    the page hold none."""
+    rows = np.round(centre[None, :] + offsets[:, None]).astype(np.int64)
+    inside = (rows >= 0) & (rows < ink.shape[0])
+    return ink[np.clip(rows, 0, ink.shape[0] - 1), xs[None, :]] & inside
+
+
+def _column_spans(ink: np.ndarray, xs: np.ndarray, centre: np.ndarray, pitch: float) -> np.ndarray:
+    """For each column ``xs``, how far its ink reaches across the letters' bodies (``BODY`` pitches on
+    either side of ``centre``), first ink to last; 0 where it has none."""
+    offsets = np.arange(-int(np.ceil(BODY * pitch)), int(np.ceil(BODY * pitch)) + 1)
+    inked = _band(ink, xs, centre, offsets)
+    first = np.argmax(inked, axis=0)
+    last = len(offsets) - 1 - np.argmax(inked[::-1], axis=0)
+    return np.where(inked.any(axis=0), last - first + 1, 0)
+
+
+def _lettered(spans: np.ndarray, pitch: float) -> slice | None:
+    """The columns of the line's writing, or None where no letters rise (``LETTER_RISE``): a letter is
+    a column whose ink spans a quarter as far as the line's tallest (the twentieth that reach furthest),
+    and ink running ``DASH`` pitches or more beyond the first or last letter (the dash that fills a
+    line's end so that nothing can be added) is left out, a tenth of a pitch of it kept for the letter's
+    own entry or exit stroke."""
+    inked = spans[spans > 0]
+    if len(inked) == 0:
+        return None
+    tallest = float(np.percentile(inked, 95))
+    if tallest < LETTER_RISE * pitch:
+        return None
+    letters = np.flatnonzero(spans >= tallest / 4)
+    margin = int(0.1 * pitch)
+    start, end = max(0, int(letters[0]) - margin), min(len(spans), int(letters[-1]) + margin + 1)
+    if np.count_nonzero(spans[:start]) < DASH * pitch:
+        start = 0
+    if np.count_nonzero(spans[end:]) < DASH * pitch:
+        end = len(spans)
+    return slice(start, end)
 
 
 def _ink_edge(profile: np.ndarray, offsets: np.ndarray, middle: int, direction: int, peak: float) -> float:
@@ -190,7 +233,7 @@ def _ink_edge(profile: np.ndarray, offsets: np.ndarray, middle: int, direction: 
 
 def trace_line(ink: np.ndarray, ridge: Ridge, pitch: float) -> FoundLine | None:
     """The baseline and ink band of the line whose ridge is ``ridge``, or None where it holds no ink
-    or only a thin stroke (a piece of ruling, a dash).
+    or only strokes drawn along it (a piece of ruling, an underline, a dash).
 
     The ridge runs through the middle of the letters' bodies; across it, the ink is dense down to the
     baseline and thins out into the descenders below and the ascenders above. The baseline is where
@@ -202,13 +245,11 @@ def trace_line(ink: np.ndarray, ridge: Ridge, pitch: float) -> FoundLine | None:
     xs = np.arange(extent[0], extent[1] + 1)
     centre = np.interp(xs, ridge.xs, ridge.ys)
     offsets = np.arange(-int(1.2 * pitch), int(1.2 * pitch) + 1)
-    profile = _band_profile(ink, xs, centre, offsets)
+    profile = _band(ink, xs, centre, offsets).mean(axis=1)
     centre_row = len(offsets) // 2
     reach = int(0.25 * pitch)
     middle = int(np.argmax(profile[centre_row - reach : centre_row + reach + 1])) + centre_row - reach
     peak = profile[middle]
-    if np.count_nonzero(profile >= 0.25 * peak) < THINNEST * pitch:
-        return None
     below = np.flatnonzero(profile[middle:] < 0.5 * peak)
     base = offsets[middle + below[0]] if len(below) else offsets[-1]
     top = max(
@@ -218,6 +259,10 @@ def trace_line(ink: np.ndarray, ridge: Ridge, pitch: float) -> FoundLine | None:
         base + DESCENT * pitch,
         max(_ink_edge(profile, offsets, middle, 1, peak), base + LEAST_DESCENT * pitch),
     )
+    lettered = _lettered(_column_spans(ink, xs, centre, pitch), pitch)
+    if lettered is None:
+        return None
+    xs, centre = xs[lettered], centre[lettered]
     samples = np.unique(np.linspace(0, len(xs) - 1, max(2, int(len(xs) / pitch) + 2)).round().astype(int))
     return FoundLine(
         xs[samples].astype(np.float64),
