@@ -29,31 +29,39 @@ NEIGHBOURS = 3.0
 
 
 def joined(lines: list[FoundLine], pitch: float) -> list[FoundLine]:
-    """``lines`` with every pair of pieces of one line joined, until no two continue each other."""
-    pieces = sorted(lines, key=lambda line: float(line.xs[0]))
+    """``lines`` with every pair of pieces of one line joined, until no two continue each other.
+
+    The pair whose baselines meet most closely, for their tolerance, is joined first, so that a raised
+    fragment (a capital, a superscript) joins its line after the line's own pieces have come together.
+    How well two pieces meet is measured once per pair, so a page of many pieces costs the square of
+    their number, not its cube."""
+    pieces = dict(enumerate(lines))
+    misfits: dict[tuple[int, int], float] = {}
+    for first in pieces:
+        for second in range(first + 1, len(lines)):
+            _measure(pieces, misfits, (first, second), pitch)
+    key = len(lines)
     while True:
-        pair = _continuing_pair(pieces, pitch)
+        ranked = sorted(misfits, key=misfits.__getitem__)
+        pair = next((pair for pair in ranked if _blank_crossed(pieces, pair, pitch)), None)
         if pair is None:
-            return pieces
-        first, second = pair
-        whole = _join(pieces[first], pieces[second])
-        pieces = [line for index, line in enumerate(pieces) if index not in pair]
-        pieces.append(whole)
-        pieces.sort(key=lambda line: float(line.xs[0]))
+            return sorted(pieces.values(), key=lambda line: float(line.xs[0]))
+        pieces[key] = _join(pieces.pop(pair[0]), pieces.pop(pair[1]))
+        misfits = {other: value for other, value in misfits.items() if not set(other) & set(pair)}
+        for other in sorted(pieces.keys() - {key}):
+            _measure(pieces, misfits, (other, key), pitch)
+        key += 1
 
 
-def _continuing_pair(pieces: list[FoundLine], pitch: float) -> tuple[int, int] | None:
-    """The pair of pieces of which one continues the other best: the pair whose baselines meet most
-    closely, for their tolerance, is joined first, so that a raised fragment (a capital, a superscript)
-    joins its line after the line's own pieces have come together."""
-    best: tuple[float, int, int] | None = None
-    for first, left in enumerate(pieces):
-        for second in range(first + 1, len(pieces)):
-            misfit = _misfit(left, pieces[second], pitch)
-            better = misfit <= 1 and (best is None or misfit < best[0])
-            if better and _blank_crossed(pieces, (first, second), pitch):
-                best = (misfit, first, second)
-    return None if best is None else (best[1], best[2])
+def _measure(
+    pieces: dict[int, FoundLine], misfits: dict[tuple[int, int], float], pair: tuple[int, int], pitch: float
+) -> None:
+    """Note the pair's misfit where one piece could continue the other, the one starting further left
+    first."""
+    one, other = pair if pieces[pair[0]].xs[0] <= pieces[pair[1]].xs[0] else pair[::-1]
+    misfit = _misfit(pieces[one], pieces[other], pitch)
+    if misfit <= 1:
+        misfits[(one, other)] = misfit
 
 
 def _misfit(left: FoundLine, right: FoundLine, pitch: float) -> float:
@@ -82,15 +90,16 @@ def _run_on(line: FoundLine, x: float, pitch: float) -> float:
     return float(line.baseline[nearest] + slope * (x - line.xs[nearest]))
 
 
-def _blank_crossed(pieces: list[FoundLine], pair: tuple[int, int], pitch: float) -> bool:
-    """Whether the blank between the pair is narrow, or other writing nearby runs through it."""
+def _blank_crossed(pieces: dict[int, FoundLine], pair: tuple[int, int], pitch: float) -> bool:
+    """Whether the blank between the pair (the left piece first) is narrow, or other writing nearby runs
+    through it."""
     left, right = pieces[pair[0]], pieces[pair[1]]
     start, end = float(left.xs[-1]), float(right.xs[0])
     if end - start <= NEAR_GAP * pitch:
         return True
     middle = (start + end) / 2
     height = (left.baseline[-1] + right.baseline[0]) / 2
-    for index, other in enumerate(pieces):
+    for index, other in pieces.items():
         if index in pair or not other.xs[0] <= middle <= other.xs[-1]:
             continue
         if abs(np.interp(middle, other.xs, other.baseline) - height) <= NEIGHBOURS * pitch:
