@@ -129,18 +129,17 @@ class Source:
 
 class StyledSampler(TextSampler[SamplerOptions]):
     """Applies the shared styling and the user's extra words; subclasses set ``words`` (the corpus's
-    words, which the lexicon is built from), may set ``sources`` (the languages of a mixture, each
-    drawn at its share and shaped by its own profile) and may draw differently in ``draw_word``."""
+    words, which the lexicon is built from), then ``mix`` the languages of a mixture (each drawn at its
+    share and shaped by its own profile, or none), and may draw differently in ``draw_word``."""
 
     options: SamplerOptions
     words: WeightedWords
-    sources: list[tuple[float, Source]]
-    """Each source with its share of the draws; empty: ``words`` shaped by the options."""
+    sources: list[Source]
+    """What words are drawn from: the languages of a mixture, or the corpus alone (``mix``)."""
 
     def prepare(self, context: BuildContext) -> None:
         self._charset = context.charset
         self._extra: Source | None = None
-        self.sources = []
         if self.options.extra_words:
             listed = [
                 word
@@ -160,12 +159,19 @@ class StyledSampler(TextSampler[SamplerOptions]):
     def draw_word(self, rng: random.Random, words: WeightedWords) -> str:
         return words.sample(rng)
 
+    def mix(self, languages: list[tuple[float, Source]]) -> None:
+        """Draw from ``languages`` at their shares, or from ``words`` shaped by the options where there
+        are none; subclasses call it once ``words`` is set."""
+        self.sources = [source for _, source in languages] or [Source(self.words, self.shape)]
+        self._shares = list(itertools.accumulate(share for share, _ in languages))
+
     def _source(self, rng: random.Random) -> Source:
-        """The source of the next word: one language of a mixture at its share, else the corpus."""
-        if not self.sources:
-            return Source(self.words, self.shape)
-        shares = list(itertools.accumulate(share for share, _ in self.sources))
-        return self.sources[min(bisect.bisect_right(shares, rng.random() * shares[-1]), len(shares) - 1)][1]
+        """The source of the next word: one language of a mixture at its share, else the corpus (with no
+        draw, so that a single source's stream stays as it was)."""
+        if len(self.sources) == 1:
+            return self.sources[0]
+        drawn = bisect.bisect_right(self._shares, rng.random() * self._shares[-1])
+        return self.sources[min(drawn, len(self.sources) - 1)]
 
     def _draw(self, rng: random.Random) -> tuple[str, Source]:
         """A word and the source it was drawn from."""
@@ -277,7 +283,7 @@ class FrequencySampler(StyledSampler):
     def prepare(self, context: BuildContext) -> None:
         super().prepare(context)
         self.words = WeightedWords(_cached_counts(self.options, context), self.options.alpha)
-        self.sources = _language_sources(self, self.options, context, self.options.alpha)
+        self.mix(_language_sources(self, self.options, context, self.options.alpha))
 
 
 class WordListSampler(StyledSampler):
@@ -292,6 +298,7 @@ class WordListSampler(StyledSampler):
         super().prepare(context)
         words = _read_word_list(context.resolve(self.options.path), "corpus.path")
         self.words = WeightedWords(restrict(Counter(dict.fromkeys(words, 1)), context.charset, 10**6))
+        self.mix([])
 
     def draw_word(self, rng: random.Random, words: WeightedWords) -> str:
         return rng.choice(words.words)
@@ -319,7 +326,7 @@ class NgramSampler(StyledSampler):
             model.save(model_path)
         self.model = model
         self.words = WeightedWords(counts, 0.5)
-        self.sources = _language_sources(self, o, context, 0.5)
+        self.mix(_language_sources(self, o, context, 0.5))
 
     def draw_word(self, rng: random.Random, words: WeightedWords) -> str:
         if rng.random() < self.options.real_words:

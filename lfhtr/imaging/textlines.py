@@ -244,6 +244,9 @@ def trace_line(ink: np.ndarray, ridge: Ridge, pitch: float) -> FoundLine | None:
         return None
     xs = np.arange(extent[0], extent[1] + 1)
     centre = np.interp(xs, ridge.xs, ridge.ys)
+    lettered = _lettered(_column_spans(ink, xs, centre, pitch), pitch)
+    if lettered is None:
+        return None
     offsets = np.arange(-int(1.2 * pitch), int(1.2 * pitch) + 1)
     profile = _band(ink, xs, centre, offsets).mean(axis=1)
     centre_row = len(offsets) // 2
@@ -259,9 +262,6 @@ def trace_line(ink: np.ndarray, ridge: Ridge, pitch: float) -> FoundLine | None:
         base + DESCENT * pitch,
         max(_ink_edge(profile, offsets, middle, 1, peak), base + LEAST_DESCENT * pitch),
     )
-    lettered = _lettered(_column_spans(ink, xs, centre, pitch), pitch)
-    if lettered is None:
-        return None
     xs, centre = xs[lettered], centre[lettered]
     samples = np.unique(np.linspace(0, len(xs) - 1, max(2, int(len(xs) / pitch) + 2)).round().astype(int))
     return FoundLine(
