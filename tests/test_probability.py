@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from lfhtr.core.interfaces import Reading
+from lfhtr.reading import probability, reader
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.probability import probable, probable_line, text_probabilities
+from lfhtr.reading.reader import Reader
 from lfhtr.text.charset import Charset
+from lfhtr.train.alignment import character_probabilities
+from lfhtr.train.decoding import texts_log_likelihood
 
 CHARSET = Charset("abcotCO.,")
 
@@ -91,3 +96,43 @@ def test_a_lines_confidence_is_the_share_of_its_characters_the_other_views_leave
     assert one_in_five.confidence == pytest.approx(1 - 2 / 8 / 5, abs=1e-3)
     shared_doubt = _line(read, "cat.coat", ["cat.coat"] * 5, sure=0.6)  # every view reads it alike, none sure
     assert shared_doubt.confidence == pytest.approx(0.6, abs=1e-3)
+
+
+def test_a_lines_characters_are_aligned_once_and_bound_its_confidence_as_they_would_unasked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lines = [np.full((32, 120 + 40 * i), 255, np.uint8) for i in range(3)]
+    for i, line in enumerate(lines):
+        line[10:22, 6 : 100 + 40 * i : 9] = 0  # strokes a line model reads something in
+    plain = Reader.load("en-line", lexicon=False).read(lines)
+    alignments = []
+
+    def counted(log_probs: torch.Tensor, labels: list[int]) -> tuple[float, ...]:
+        alignments.append(labels)
+        return character_probabilities(log_probs, labels)
+
+    monkeypatch.setattr(probability, "character_probabilities", counted)
+    monkeypatch.setattr(reader, "character_probabilities", counted)
+    with_characters = Reader.load("en-line", lexicon=False, characters=True).read(lines)
+    assert [r.text for r in with_characters] == [r.text for r in plain] and all(r.text for r in plain)
+    assert [r.confidence for r in with_characters] == [r.confidence for r in plain]
+    assert all(len(r.characters) == len(r.text) for r in with_characters)
+    assert len(alignments) == len(lines)
+
+
+def test_each_view_weighs_a_words_rivals_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    lexicon = Lexicon({"cat": 0.9, "cot": 0.1}, CHARSET)
+    views = [_saying("cat"), _saying("cot"), _saying("cat", sure=0.6)]
+    raw = Reading("cat", 0.9)
+    snapped = lexicon.snap(*views[0], raw)
+    passes = []
+
+    def counted(log_probs: torch.Tensor, length: int, labels: list[list[int]]) -> torch.Tensor:
+        passes.append(len(labels))
+        return texts_log_likelihood(log_probs, length, labels)
+
+    monkeypatch.setattr(probability, "texts_log_likelihood", counted)
+    weighed = probable(snapped, raw, views, CHARSET, lexicon)
+    assert len(passes) == len(views)
+    alone = text_probabilities(views, ["cat", "cot"], CHARSET)
+    assert weighed.confidence == pytest.approx(alone[0] * 0.9 / (alone[0] * 0.9 + alone[1] * 0.1), abs=0.05)

@@ -16,6 +16,7 @@ from lfhtr import progress
 from lfhtr.api import Session
 from lfhtr.cli import app
 from lfhtr.errors import LfhtrError
+from lfhtr.reading import probability, reader
 from lfhtr.train.trainer import Trainer
 
 TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}
@@ -34,6 +35,31 @@ def test_outside_a_terminal_each_task_prints_lines_with_done_total_rate_and_eta(
     lines = [line for line in result.output.splitlines() if line.startswith("read: ") and "/3" in line]
     assert lines[0].startswith("read: 0/3, - img/s, eta -") and lines[-1].startswith("read: 3/3, ")
     assert all(" img/s, eta " in line and line.endswith("greedy + lexicon") for line in lines)
+
+
+def test_a_read_counts_an_image_done_only_when_every_view_of_it_is_read_and_scored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
+    for i in range(4):
+        image = np.full((40, 60 + 10 * i), 255, np.uint8)
+        image[12:28, 6:50] = 0
+        Image.fromarray(image).save(tmp_path / f"w{i}.png")
+
+    def marked(*args: object) -> object:  # says in the output where the other views have been read
+        seen = probability.views(*args)  # type: ignore[arg-type]
+        progress.console.print("views read")
+        return seen
+
+    monkeypatch.setattr(reader, "views", marked)
+    result = CliRunner().invoke(app, ["read", "en", str(tmp_path), "-o", str(tmp_path / "out.tsv")])
+    assert result.exit_code == 0, result.output
+    shown = result.output.splitlines()
+    lines = [line for line in shown if (line.startswith("read: ") and "/4, " in line) or line == "views read"]
+    views_read = lines.index("views read")
+    assert any(line.startswith(("read: 1/4", "read: 2/4", "read: 3/4")) for line in lines[:views_read])
+    assert not any(line.startswith("read: 4/4") for line in lines[:views_read])
+    assert lines[-1].startswith("read: 4/4, ")
 
 
 def test_the_rate_is_counted_over_wall_time_from_where_the_task_resumed() -> None:

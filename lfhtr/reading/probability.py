@@ -23,7 +23,7 @@ prefer short words, and it needs no extra views.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -44,6 +44,9 @@ STRETCHES = (0.8, 1.25)
 INK_CHANGES = (ImageFilter.MinFilter(3), ImageFilter.MaxFilter(3), ImageFilter.GaussianBlur(1))
 """The other looks of every image: ink thicker, thinner, blurred."""
 
+VIEWS = len(STRETCHES) + len(INK_CHANGES)
+"""How many times every image is read again."""
+
 CONTENDERS = 20
 """Rivals weighed over every view: the most probable ones on the image's own view."""
 
@@ -52,14 +55,21 @@ View = tuple[torch.Tensor, int]
 
 
 def views(
-    recognizer: Recognizer, images: Sequence[np.ndarray], batch_size: int, own: list[View]
+    recognizer: Recognizer,
+    images: Sequence[np.ndarray],
+    batch_size: int,
+    own: list[View],
+    on_batch: Callable[[int], object] | None = None,
 ) -> tuple[list[list[View]], list[list[str]]]:
     """Each image's views, its ``own`` reading first (the outputs it gives at the other widths and inks),
-    and the texts the network reads at those others."""
-    others = [recognizer.read(images, batch_size, keep_outputs=True, stretch=s) for s in STRETCHES]
+    and the texts the network reads at those others; ``on_batch(n)`` after each batch of each view."""
+    others = [
+        recognizer.read(images, batch_size, keep_outputs=True, on_batch=on_batch, stretch=s)
+        for s in STRETCHES
+    ]
     for change in INK_CHANGES:
         changed = [np.asarray(Image.fromarray(image).filter(change)) for image in images]
-        others.append(recognizer.read(changed, batch_size, keep_outputs=True))
+        others.append(recognizer.read(changed, batch_size, keep_outputs=True, on_batch=on_batch))
     seen = [[view, *(outputs[i] for _, outputs in others)] for i, view in enumerate(own)]
     read = [[readings[i].text for readings, _ in others] for i in range(len(own))]
     return seen, read
@@ -67,6 +77,11 @@ def views(
 
 def text_probabilities(views: Sequence[View], texts: Sequence[str], charset: Charset) -> list[float]:
     """P(text | image) under CTC for each of ``texts``, averaged over the ``views`` of one image."""
+    return [total / len(views) for total in _summed_likelihoods(views, texts, charset)]
+
+
+def _summed_likelihoods(views: Sequence[View], texts: Sequence[str], charset: Charset) -> list[float]:
+    """P(text | view) under CTC for each of ``texts``, summed over ``views``."""
     labels = [charset.encode(text) if text and charset.covers(text) else [] for text in texts]
     readable = [i for i, label in enumerate(labels) if label]
     totals = [0.0] * len(texts)
@@ -75,7 +90,7 @@ def text_probabilities(views: Sequence[View], texts: Sequence[str], charset: Cha
             continue
         likelihoods = texts_log_likelihood(log_probs, length, [labels[i] for i in readable]).tolist()
         for i, value in zip(readable, likelihoods):
-            totals[i] += math.exp(value) / len(views) if math.isfinite(value) else 0.0
+            totals[i] += math.exp(value) if math.isfinite(value) else 0.0
     return totals
 
 
@@ -91,14 +106,17 @@ def probable(
         texts = [reading.text, *(text for text, _ in reading.alternatives)]
         found = dict(zip(texts, text_probabilities(views, texts, charset)))
         return _rescored(reading, found)
-    first = text_probabilities(views[:1], list(rivals), charset)
-    ranked = sorted(zip(rivals, first), key=lambda pair: (-pair[1] * math.exp(rivals[pair[0]]), pair[0]))
-    weighed = {reading.text} | {text for text, _ in ranked[:CONTENDERS]}
+    own = dict(zip(rivals, _summed_likelihoods(views[:1], list(rivals), charset)))
+    ranked = sorted(own, key=lambda text: (-own[text] * math.exp(rivals[text]), text))
+    weighed = {reading.text, *ranked[:CONTENDERS]}
     for text, _ in reading.alternatives:
         rivals.setdefault(text, lexicon.weighted_prior(text))
         weighed.add(text)
     texts = sorted(weighed)
-    likely = dict(zip(texts, text_probabilities(views, texts, charset)))
+    unscored = [text for text in texts if text not in own]
+    own.update(zip(unscored, _summed_likelihoods(views[:1], unscored, charset)))
+    others = dict(zip(texts, _summed_likelihoods(views[1:], texts, charset)))
+    likely = {text: (own[text] + others[text]) / len(views) for text in texts}
     rest = max(0.0, 1.0 - sum(likely.values()))
     evidence = {text: p * math.exp(rivals[text]) for text, p in likely.items()}
     total = sum(evidence.values()) + rest * math.exp(lexicon.unknown_log_prior)
@@ -111,16 +129,20 @@ def probable_line(reading: Reading, own: View, others: Sequence[str], charset: C
 
     A doubt every view shares is not seen that way (a barely trained model reads every line as the same
     wrong letter at every width), so the mean probability the network gives the text's own characters,
-    on the image's ``own`` view, bounds it: on real hands that mean is the higher of the two.
+    on the image's ``own`` view, bounds it: on real hands that mean is the higher of the two. The
+    reading's ``characters``, where it holds them, are those probabilities already.
     """
     log_probs, frames = own
+
+    def characters(text: str) -> tuple[float, ...]:
+        if text == reading.text and reading.characters:
+            return reading.characters
+        covered = text and charset.covers(text)
+        return character_probabilities(log_probs[:frames], charset.encode(text)) if covered else ()
+
     texts = [reading.text, *(text for text, _ in reading.alternatives)]
     return _rescored(
-        reading,
-        {
-            text: min(_characters_right(text, others), _mean_character(log_probs[:frames], text, charset))
-            for text in texts
-        },
+        reading, {text: min(_characters_right(text, others), _mean(characters(text))) for text in texts}
     )
 
 
@@ -133,10 +155,8 @@ def _characters_right(text: str, others: Sequence[str]) -> float:
     return max(0.0, 1.0 - changed / len(text))
 
 
-def _mean_character(log_probs: torch.Tensor, text: str, charset: Charset) -> float:
-    """The mean probability of ``text``'s characters on the best CTC path through ``log_probs``."""
-    found = character_probabilities(log_probs, charset.encode(text)) if text and charset.covers(text) else ()
-    return sum(found) / len(found) if found else 0.0
+def _mean(probabilities: Sequence[float]) -> float:
+    return sum(probabilities) / len(probabilities) if probabilities else 0.0
 
 
 def _rescored(reading: Reading, probabilities: dict[str, float]) -> Reading:

@@ -28,7 +28,7 @@ from lfhtr.progress import progress
 from lfhtr.reading.formats import DEFAULT_PAGE_FORMATS
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.pagereader import PageReading, read_pages
-from lfhtr.reading.probability import View, probable, probable_line, views
+from lfhtr.reading.probability import VIEWS, View, probable, probable_line, views
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
 from lfhtr.text.latin import languages_of
@@ -157,37 +157,59 @@ class Reader:
         return readings
 
     def _read(self, images: Sequence[np.ndarray], on_batch: Callable[[int], object]) -> list[Reading]:
+        # Each image passes through the first reading (or, slower, the lexicon), and with the probability
+        # through every other view and the scoring: the bar counts an image done per that many passes.
+        passes = 1 + (VIEWS + 1 if self.probability else 0)
+        passed = shown = 0
+
+        def advance(n: int) -> None:
+            nonlocal passed, shown
+            passed += n
+            if passed // passes > shown:
+                on_batch(passed // passes - shown)
+                shown = passed // passes
+
         readings, outputs = self.recognizer.read(
             images,
             self.batch_size,
             self.decode.method,
             self.decode.beam_width,
             keep_outputs=self.lexicon is not None or self.characters or self.probability,
-            on_batch=None if self.lexicon else on_batch,
+            on_batch=None if self.lexicon else advance,
         )
         raw = readings
         if self.lexicon is not None:
             snapped = []
-            for (lp, n), reading in zip(outputs, readings):  # the lexicon is the slow part: advance here
+            for (lp, n), reading in zip(outputs, readings):
                 snapped.append(self.lexicon.snap(lp, n, reading))
-                on_batch(1)
+                advance(1)
             readings = snapped
-        if self.probability:
-            readings = self._probable(images, readings, raw, outputs)
         if self.characters:
             readings = [self._with_characters(r, lp[:n]) for r, (lp, n) in zip(readings, outputs)]
+        if self.probability:
+            readings = self._probable(images, readings, raw, outputs, advance)
         return readings
 
     def _probable(
-        self, images: Sequence[np.ndarray], readings: list[Reading], raw: list[Reading], outputs: list[View]
+        self,
+        images: Sequence[np.ndarray],
+        readings: list[Reading],
+        raw: list[Reading],
+        outputs: list[View],
+        advance: Callable[[int], None],
     ) -> list[Reading]:
         """The readings with the probability of being right as their confidence, for a line the expected
         share of its characters that are right (read at every view)."""
-        seen, read = views(self.recognizer, images, self.batch_size, outputs)
+        seen, read = views(self.recognizer, images, self.batch_size, outputs, advance)
         charset = self.recognizer.charset
-        if self.recognizer.unit == "line":
-            return [probable_line(*each, charset) for each in zip(readings, outputs, read)]
-        return [probable(*each, charset, self.lexicon) for each in zip(readings, raw, seen)]
+        scored = []
+        for i, reading in enumerate(readings):
+            if self.recognizer.unit == "line":
+                scored.append(probable_line(reading, outputs[i], read[i], charset))
+            else:
+                scored.append(probable(reading, raw[i], seen[i], charset, self.lexicon))
+            advance(1)
+        return scored
 
     def _with_characters(self, reading: Reading, log_probs: torch.Tensor) -> Reading:
         charset = self.recognizer.charset
