@@ -21,7 +21,8 @@ from lfhtr.core.layout import PageLayout, TextLine, TextRegion
 from lfhtr.datasets.labels import load_labelled
 from lfhtr.errors import SpecError
 from lfhtr.imaging.fragments import joined
-from lfhtr.imaging.textlines import FoundLine
+from lfhtr.imaging.orientation import crosses_level_writing
+from lfhtr.imaging.textlines import FoundLine, Ridge, stroke_thickness, trace_line
 from lfhtr.pages import auto
 from lfhtr.pages.layout_xml import write_layout
 from lfhtr.pages.match import match_lines
@@ -342,3 +343,34 @@ def test_pieces_of_a_line_are_joined_across_blanks_the_page_writes_through_but_n
     assert len(joined(columns, pitch)) == 6  # no line crosses the gutter between the columns
     near = [_piece(0, 300, 130), _piece(350, 600, 132)]  # a word space: joined whatever the page does
     assert len(joined(near, pitch)) == 1
+
+
+def test_a_rule_one_stroke_thick_is_not_a_line_however_small_the_pitch() -> None:
+    pitch, ink = 25.0, np.zeros((100, 400), dtype=bool)
+    for x in range(20, 380, 9):  # a line of letters: stems as tall as the body, joined at the foot
+        ink[34:42, x : x + 2] = True
+        ink[40:42, x : x + 9] = True
+    rule_xs = np.arange(20, 380)
+    rule_ys = 75 + rule_xs // 60  # a rule a little off level: two strokes thick where it steps
+    for x, y in zip(rule_xs, rule_ys):
+        ink[y : y + 2, x] = True
+    letters = Ridge(np.array([20.0, 380.0]), np.array([38.0, 38.0]))
+    rule = Ridge(rule_xs.astype(np.float64), rule_ys + 1.0)
+    stroke = stroke_thickness(ink)
+    assert trace_line(ink, letters, pitch, stroke) is not None
+    assert trace_line(ink, rule, pitch, stroke) is None
+    assert trace_line(ink, rule, pitch, 0.0) is not None  # its steps rise as far as LETTER_RISE asks
+
+
+def test_a_descender_reaching_across_level_lines_is_not_a_sideways_line_but_a_note_beside_them_is() -> None:
+    pitch = 30.0
+    level = [_piece(100, 600, 60 + pitch * i) for i in range(8)]
+
+    def sideways(column: float, first_row: float, last_row: float) -> FoundLine:
+        rows = np.arange(last_row, first_row - 1, -10.0)  # written upwards, as _upright gives it
+        columns = np.full(len(rows), column)
+        return FoundLine(rows, columns, columns - 0.8 * pitch, columns + 0.35 * pitch)
+
+    assert crosses_level_writing(sideways(300, 70, 150), level, pitch)  # 2.7 pitches across the lines
+    assert not crosses_level_writing(sideways(40, 40, 280), level, pitch)  # in the margin
+    assert not crosses_level_writing(sideways(300, 40, 280), level, pitch)  # 8 pitches: a note, not a stroke

@@ -39,24 +39,27 @@ class InkRidges(Segmenter[PluginOptions]):
     sideways (``lfhtr.imaging.orientation``); one region, level lines top to bottom, then sideways
     lines left to right."""
 
-    version = "2"
+    version = "3"
 
     def segment(self, page: np.ndarray) -> PageLayout:
         # the analysis uses torch: imported here, so that validating a spec never loads it
         from lfhtr.imaging.ink import find_ink
-        from lfhtr.imaging.orientation import SIDEWAYS_SHORTEST, split_by_orientation
+        from lfhtr.imaging.orientation import SIDEWAYS_SHORTEST, crosses_level_writing, split_by_orientation
         from lfhtr.imaging.textlines import line_pitch
 
         height, width = page.shape
         found = find_ink(page)
         pitch = line_pitch(found.ink)
         level_ink, sideways_ink = split_by_orientation(found.ink, pitch)
-        level = [_to_scan(line, found.scale, (width, height)) for line in _lines(level_ink, pitch)]
+        level_found = _lines(level_ink, pitch)
+        level = [_to_scan(line, found.scale, (width, height)) for line in level_found]
         turned_height = sideways_ink.shape[0]
+        upright = (_upright(line, turned_height) for line in _lines(np.rot90(sideways_ink, -1), pitch))
         sideways = [
-            _to_scan(_upright(line, turned_height), found.scale, (width, height), orientation=90.0)
-            for line in _lines(np.rot90(sideways_ink, -1), pitch)
-            if line.xs[-1] - line.xs[0] >= SIDEWAYS_SHORTEST * pitch
+            _to_scan(line, found.scale, (width, height), orientation=90.0)
+            for line in upright
+            if line.xs[0] - line.xs[-1] >= SIDEWAYS_SHORTEST * pitch
+            and not crosses_level_writing(line, level_found, pitch)
         ]
         level.sort(key=lambda line: float(np.mean([y for _, y in line.baseline])))
         sideways.sort(key=lambda line: float(np.mean([x for x, _ in line.baseline])))
@@ -67,10 +70,10 @@ class InkRidges(Segmenter[PluginOptions]):
 
 def _lines(ink: np.ndarray, pitch: float) -> list[FoundLine]:
     from lfhtr.imaging.fragments import joined
-    from lfhtr.imaging.textlines import find_ridges, ridge_map, trace_line
+    from lfhtr.imaging.textlines import find_ridges, ridge_map, stroke_thickness, trace_line
 
-    blurred = ridge_map(ink, pitch)
-    traced = (trace_line(ink, ridge, pitch) for ridge in find_ridges(blurred, pitch))
+    blurred, stroke = ridge_map(ink, pitch), stroke_thickness(ink)
+    traced = (trace_line(ink, ridge, pitch, stroke) for ridge in find_ridges(blurred, pitch))
     return joined([line for line in traced if line is not None], pitch)
 
 

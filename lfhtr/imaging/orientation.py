@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lfhtr.imaging.textlines import ridge_map
+from lfhtr.imaging.textlines import FoundLine, ridge_map
 
 SIDEWAYS_MARGIN = 1.5
 """How many times more strongly the blur down the columns must gather ink than the blur along the rows
@@ -19,6 +19,10 @@ SIDEWAYS_SHORTEST = 1.2
 """The shortest sideways line kept, in pitches: a note written sideways is longer than the level lines
 are apart, while a piece of ink no longer than that which gathers better down the page is a tall letter,
 a descender running into the next line or a flourish of level writing."""
+CROSSING_SHARE, CROSSING_LONGEST = 0.5, 4.0
+"""A sideways line with more than this share of its baseline inside the bands of level lines, and no
+longer than that many pitches, runs across them: a long descender or a flourish of their writing
+reaches across a few lines, while a note written sideways beside them runs on."""
 
 
 def split_by_orientation(ink: np.ndarray, pitch: float) -> tuple[np.ndarray, np.ndarray]:
@@ -40,3 +44,17 @@ def _surroundings(strength: np.ndarray, pitch: float) -> np.ndarray:
     left, right = np.clip(columns - radius, 0, width), np.clip(columns + radius + 1, 0, width)
     total = table[bottom][:, right] - table[top][:, right] - table[bottom][:, left] + table[top][:, left]
     return total / np.outer(bottom - top, right - left)
+
+
+def crosses_level_writing(sideways: FoundLine, level: list[FoundLine], pitch: float) -> bool:
+    """Whether a short ``sideways`` line (in the page's frame: ``xs`` its rows, ``baseline`` its
+    columns) lies mostly within the bands of the ``level`` lines (``CROSSING_SHARE``)."""
+    columns, rows = sideways.baseline, sideways.xs
+    if abs(rows[-1] - rows[0]) > CROSSING_LONGEST * pitch:
+        return False
+    inside = np.zeros(len(rows), dtype=bool)
+    for line in level:
+        across = (columns >= line.xs[0]) & (columns <= line.xs[-1])
+        top, bottom = np.interp(columns, line.xs, line.top), np.interp(columns, line.xs, line.bottom)
+        inside |= across & (rows >= top) & (rows <= bottom)
+    return bool(inside.mean() > CROSSING_SHARE)

@@ -42,6 +42,10 @@ LETTER_RISE = 0.08
 furthest): letters rise and fall across the line (a loop, a stem), while a rule, an underline, a dash or
 a flourish drawn along the line is one pen stroke thick wherever it is cut across. Faint hands whose
 strokes break up still span their letters."""
+STROKES_RISEN = 2.0
+"""How many pen strokes thick, at the least, a line's ink is across it in its tallest columns: a rule
+drawn slightly off level, or the inner edge of a page's frame, spans a stroke and a pixel or two in any
+column, which on a small line pitch is already ``LETTER_RISE``."""
 LEAST_ASCENT, LEAST_DESCENT = 0.6, 0.2
 """The band reaches at least this far above and below the baseline, in pitches, wherever the ink
 ends: the space a line's letters may use, as line polygons are drawn."""
@@ -199,8 +203,16 @@ def _column_spans(ink: np.ndarray, xs: np.ndarray, centre: np.ndarray, pitch: fl
     return np.where(inked.any(axis=0), last - first + 1, 0)
 
 
-def _lettered(spans: np.ndarray, pitch: float) -> slice | None:
-    """The columns of the line's writing, or None where no letters rise (``LETTER_RISE``): a letter is
+def stroke_thickness(ink: np.ndarray) -> float:
+    """The mean thickness, in pixels down the columns, of the strokes of ``ink``: its inked pixels over
+    the runs of ink the columns cross."""
+    crossed = np.count_nonzero(np.diff(ink.astype(np.int8), axis=0, prepend=0) == 1)
+    return float(np.count_nonzero(ink)) / max(1, crossed)
+
+
+def _lettered(spans: np.ndarray, pitch: float, stroke: float) -> slice | None:
+    """The columns of the line's writing, or None where no letters rise (``LETTER_RISE`` and
+    ``STROKES_RISEN`` times the page's ``stroke`` thickness): a letter is
     a column whose ink spans a quarter as far as the line's tallest (the twentieth that reach furthest),
     and ink running ``DASH`` pitches or more beyond the first or last letter (the dash that fills a
     line's end so that nothing can be added) is left out, a tenth of a pitch of it kept for the letter's
@@ -209,7 +221,7 @@ def _lettered(spans: np.ndarray, pitch: float) -> slice | None:
     if len(inked) == 0:
         return None
     tallest = float(np.percentile(inked, 95))
-    if tallest < LETTER_RISE * pitch:
+    if tallest < max(LETTER_RISE * pitch, STROKES_RISEN * stroke):
         return None
     letters = np.flatnonzero(spans >= tallest / 4)
     margin = int(0.1 * pitch)
@@ -231,9 +243,10 @@ def _ink_edge(profile: np.ndarray, offsets: np.ndarray, middle: int, direction: 
     return float(offsets[0] if direction < 0 else offsets[-1])
 
 
-def trace_line(ink: np.ndarray, ridge: Ridge, pitch: float) -> FoundLine | None:
+def trace_line(ink: np.ndarray, ridge: Ridge, pitch: float, stroke: float) -> FoundLine | None:
     """The baseline and ink band of the line whose ridge is ``ridge``, or None where it holds no ink
-    or only strokes drawn along it (a piece of ruling, an underline, a dash).
+    or only strokes drawn along it (a piece of ruling, an underline, a dash); ``stroke`` is the
+    thickness of the page's strokes (``stroke_thickness``).
 
     The ridge runs through the middle of the letters' bodies; across it, the ink is dense down to the
     baseline and thins out into the descenders below and the ascenders above. The baseline is where
@@ -244,7 +257,7 @@ def trace_line(ink: np.ndarray, ridge: Ridge, pitch: float) -> FoundLine | None:
         return None
     xs = np.arange(extent[0], extent[1] + 1)
     centre = np.interp(xs, ridge.xs, ridge.ys)
-    lettered = _lettered(_column_spans(ink, xs, centre, pitch), pitch)
+    lettered = _lettered(_column_spans(ink, xs, centre, pitch), pitch, stroke)
     if lettered is None:
         return None
     offsets = np.arange(-int(1.2 * pitch), int(1.2 * pitch) + 1)
