@@ -22,6 +22,7 @@ from lfhtr.datasets.labels import load_labelled
 from lfhtr.errors import SpecError
 from lfhtr.imaging.fragments import joined
 from lfhtr.imaging.orientation import crosses_level_writing
+from lfhtr.imaging.reading_order import blocks_in_reading_order
 from lfhtr.imaging.textlines import FoundLine, Ridge, stroke_thickness, trace_line
 from lfhtr.pages import auto
 from lfhtr.pages.layout_xml import write_layout
@@ -374,3 +375,24 @@ def test_a_descender_reaching_across_level_lines_is_not_a_sideways_line_but_a_no
     assert crosses_level_writing(sideways(300, 70, 150), level, pitch)  # 2.7 pitches across the lines
     assert not crosses_level_writing(sideways(40, 40, 280), level, pitch)  # in the margin
     assert not crosses_level_writing(sideways(300, 40, 280), level, pitch)  # 8 pitches: a note, not a stroke
+
+
+def _line_at(left: float, right: float, baseline: float, name: str) -> TextLine:
+    box = ((left, baseline - 60), (right, baseline - 60), (right, baseline + 20), (left, baseline + 20))
+    return TextLine(name, ((left, baseline), (right, baseline)), box)
+
+
+def test_columns_are_read_one_after_the_other_under_a_heading_across_them_and_above_a_footnote() -> None:
+    heading = _line_at(100, 1500, 100, "heading")
+    left = [_line_at(100, 700, 200 + 100 * i, f"left {i}") for i in range(4)]
+    right = [_line_at(900, 1500, 230 + 100 * i, f"right {i}") for i in range(4)]  # not level with the left
+    footnote = _line_at(100, 1200, 700, "footnote")
+    blocks = blocks_in_reading_order([footnote, *right[::-1], heading, *left])
+    assert [[line.id for line in block] for block in blocks] == [
+        ["heading"],
+        [line.id for line in left],
+        [line.id for line in right],
+        ["footnote"],
+    ]
+    one_column = [_line_at(100, 1500, 100, "date, right"), *left, _line_at(900, 1200, 650, "signature")]
+    assert blocks_in_reading_order(one_column[::-1]) == [one_column]  # lines of one column, top to bottom

@@ -36,8 +36,9 @@ class WholePage(Segmenter[PluginOptions]):
 
 class InkRidges(Segmenter[PluginOptions]):
     """Lines found as ridges of the page's ink (``lfhtr.imaging.textlines``), level and turned
-    sideways (``lfhtr.imaging.orientation``); one region, level lines top to bottom, then sideways
-    lines left to right."""
+    sideways (``lfhtr.imaging.orientation``); a region for each block of level lines in reading order
+    (``lfhtr.imaging.reading_order``: columns left to right, each top to bottom), then one of the
+    sideways lines, left to right."""
 
     version = "3"
 
@@ -45,6 +46,7 @@ class InkRidges(Segmenter[PluginOptions]):
         # the analysis uses torch: imported here, so that validating a spec never loads it
         from lfhtr.imaging.ink import find_ink
         from lfhtr.imaging.orientation import SIDEWAYS_SHORTEST, crosses_level_writing, split_by_orientation
+        from lfhtr.imaging.reading_order import blocks_in_reading_order
         from lfhtr.imaging.textlines import line_pitch
 
         height, width = page.shape
@@ -61,11 +63,22 @@ class InkRidges(Segmenter[PluginOptions]):
             if line.xs[0] - line.xs[-1] >= SIDEWAYS_SHORTEST * pitch
             and not crosses_level_writing(line, level_found, pitch)
         ]
-        level.sort(key=lambda line: float(np.mean([y for _, y in line.baseline])))
         sideways.sort(key=lambda line: float(np.mean([x for x, _ in line.baseline])))
-        lines = tuple(replace(line, id=f"l{number}") for number, line in enumerate(level + sideways, 1))
-        box = page_box(width, height)
-        return PageLayout(width, height, (TextRegion("r1", box, lines),) if lines else ())
+        blocks = [*blocks_in_reading_order(level), *([sideways] if sideways else [])]
+        return PageLayout(width, height, _regions(blocks))
+
+
+def _regions(blocks: list[list[TextLine]]) -> tuple[TextRegion, ...]:
+    """One region per block, around its lines; lines numbered through the page in reading order."""
+    regions, numbered = [], 0
+    for number, block in enumerate(blocks, 1):
+        lines = tuple(replace(line, id=f"l{numbered + i}") for i, line in enumerate(block, 1))
+        numbered += len(block)
+        xs = [x for line in block for x, _ in line.boundary]
+        ys = [y for line in block for _, y in line.boundary]
+        box = ((min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys)))
+        regions.append(TextRegion(f"r{number}", box, lines))
+    return tuple(regions)
 
 
 def _lines(ink: np.ndarray, pitch: float) -> list[FoundLine]:
