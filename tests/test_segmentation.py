@@ -396,3 +396,21 @@ def test_columns_are_read_one_after_the_other_under_a_heading_across_them_and_ab
     ]
     one_column = [_line_at(100, 1500, 100, "date, right"), *left, _line_at(900, 1200, 650, "signature")]
     assert blocks_in_reading_order(one_column[::-1]) == [one_column]  # lines of one column, top to bottom
+
+
+def test_a_two_column_page_is_read_column_by_column_each_its_own_region(
+    tmp_path: Path, font_files: list[str]
+) -> None:
+    page = Image.new("L", (1500, 1000), 235)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(font_files[0], 56)
+    left = [_truth(font, draw, text, 60, 150 + 110 * i) for i, text in enumerate(TEXTS)]
+    right = [_truth(font, draw, text, 820, 150 + 110 * i) for i, text in enumerate(TEXTS[::-1])]
+    page.save(tmp_path / "columns.png")
+    layout = segment_scan(_segmenter(), tmp_path / "columns.png")
+    assert [len(region.lines) for region in layout.regions] == [len(left), len(right)]
+    for region, column in zip(layout.regions, (left, right)):
+        match = match_lines(_pairs(list(region.lines)), _pairs(column))
+        assert match.matched == len(column)
+        ys = [line.baseline[0][1] for line in region.lines]
+        assert ys == sorted(ys)
