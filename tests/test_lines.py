@@ -197,6 +197,38 @@ def test_a_turned_line_keeps_only_its_own_band() -> None:
     assert int((np.asarray(straightened) < 128).any(axis=1).sum()) < 20
 
 
+def test_a_line_is_turned_the_way_its_baseline_runs_upside_down_and_sideways_too(
+    font_files: list[str],
+) -> None:
+    """An exported line's baseline runs as the writing does: right to left where it is upside down (a
+    postscript written along the top of a page turned round), upwards or downwards where it runs up or
+    down a margin. The line comes out upright, however its points slope."""
+    from PIL import ImageFont
+
+    word = Image.new("L", (300, 80), 255)
+    ImageDraw.Draw(word).text(
+        (10, 60), "Ordres", font=ImageFont.truetype(font_files[0], 56), fill=0, anchor="ls"
+    )
+    upright = np.asarray(word, dtype=np.float32)
+    for degrees, first, last in [
+        (0, (50, 160), (350, 161)),
+        (180, (350, 140), (50, 141)),
+        (90, (160, 350), (161, 50)),
+        (270, (140, 50), (141, 350)),
+    ]:
+        page = Image.new("L", (400, 400), 255)
+        turned = word.rotate(degrees, expand=True)
+        page.paste(turned, (200 - turned.width // 2, 200 - turned.height // 2))
+        box = [
+            (200 - turned.width / 2, 200 - turned.height / 2),
+            (200 + turned.width / 2, 200 - turned.height / 2),
+            (200 + turned.width / 2, 200 + turned.height / 2),
+            (200 - turned.width / 2, 200 + turned.height / 2),
+        ]
+        cut = np.asarray(cut_region(page, box, [first, last]).resize(word.size), dtype=np.float32)
+        assert np.abs(cut - upright).mean() < np.abs(cut - upright[::-1, ::-1]).mean(), degrees
+
+
 def test_a_curved_line_is_unbent_by_its_baseline() -> None:
     """A line sloping and bending along its baseline comes out level: its ink in a narrow band of rows."""
     page = Image.new("L", (420, 260), 255)

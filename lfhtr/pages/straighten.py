@@ -43,14 +43,21 @@ def straighten(line: Image.Image, baseline: list[Point], outline: list[Point]) -
 
 
 def _baseline_angle(baseline: list[Point]) -> float:
-    """The least-squares slope of the baseline points, in degrees (positive: falling to the right)."""
+    """The direction the baseline runs in, in degrees (0: level, left to right; positive: falling to
+    the right; 180: upside down; -90: written upwards): the axis its points lie along (least squares),
+    pointed from its first point towards its last, as the writing runs."""
     if len(baseline) < 2:
         return 0.0
     mx = sum(x for x, _ in baseline) / len(baseline)
     my = sum(y for _, y in baseline) / len(baseline)
     sxx = sum((x - mx) ** 2 for x, _ in baseline)
+    syy = sum((y - my) ** 2 for _, y in baseline)
     sxy = sum((x - mx) * (y - my) for x, y in baseline)
-    return math.degrees(math.atan2(sxy, sxx)) if sxx > 0 else 0.0
+    axis = 0.5 * math.atan2(2 * sxy, sxx - syy)
+    (x0, y0), (x1, y1) = baseline[0], baseline[-1]
+    if (x1 - x0) * math.cos(axis) + (y1 - y0) * math.sin(axis) < 0:
+        axis += math.pi
+    return math.degrees(math.atan2(math.sin(axis), math.cos(axis)))
 
 
 def _turned(point: Point, angle: float, before: tuple[int, int], after: tuple[int, int]) -> Point:
