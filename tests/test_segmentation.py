@@ -258,7 +258,13 @@ def test_read_turns_page_scans_into_page_alto_text_and_json(
     assert again.exit_code != 0 and "pass --force" in again.output
     no_folder = runner.invoke(app, ["read", str(model), str(path)])
     assert no_folder.exit_code != 0 and "add -o FOLDER" in no_folder.output
-    creator = read_document(out / "scan.page.xml").root.find(".//{*}Creator")
+    written = read_document(out / "scan.page.xml").root
+    regions = written.findall(".//{*}TextRegion")  # the segmenter's: the level lines, then the note
+    assert [len(region.findall("{*}TextLine")) for region in regions] == [len(TEXTS), 1]
+    assert "orientation:90" in (regions[1].findall("{*}TextLine")[0].get("custom") or "")
+    order = [ref.get("regionRef") for ref in written.findall(".//{*}RegionRefIndexed")]
+    assert order == [region.get("id") for region in regions]
+    creator = written.find(".//{*}Creator")
     assert (
         creator is not None
         and f"model {model}" in (creator.text or "")

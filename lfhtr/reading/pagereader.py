@@ -77,6 +77,9 @@ class PageReading:
     """In reading order."""
     size: tuple[int, int] = (0, 0)
     """The scan's width and height in pixels."""
+    layout: PageLayout | None = None
+    """The segmenter's layout the lines were found in (its regions and the lines' orientations); None
+    where they came from a PAGE/ALTO file."""
 
     @property
     def text(self) -> str:
@@ -134,27 +137,31 @@ def read_pages(
     return read
 
 
-def _layout_file(scan: Path, out: Path, segmenter: Segmenter | None, layouts: Path | None) -> Path:
+def _layout_file(
+    scan: Path, out: Path, segmenter: Segmenter | None, layouts: Path | None
+) -> tuple[Path, PageLayout | None]:
     """The PAGE/ALTO file that gives the scan's lines: the user's, or the segmenter's written into
-    ``out``."""
+    ``out`` (and then its layout too)."""
     if layouts is not None:
         for name in (f"{scan.stem}.xml", f"{scan.stem}.page.xml", f"{scan.stem}.alto.xml"):
             if (layouts / name).is_file():
-                return layouts / name
+                return layouts / name, None
         raise DataError(f"{scan}: no PAGE or ALTO file {scan.stem}.xml in {layouts}.")
     if segmenter is None:
         raise DataError(f"{scan}: give a segmenter or a folder of PAGE/ALTO files to find its lines.")
     target = out / f"{scan.stem}.page.xml"
-    write_layout(segment_scan(segmenter, scan), scan.name, target, "page", f"segmenter {segmenter.kind}")
-    return target
+    layout = segment_scan(segmenter, scan)
+    write_layout(layout, scan.name, target, "page", f"segmenter {segmenter.kind}")
+    return target, layout
 
 
 def _read_page(
     reader: LineReader, scan: Path, out: Path, segmenter: Segmenter | None, layouts: Path | None
 ) -> PageReading:
+    layout_file, layout = _layout_file(scan, out, segmenter, layouts)
     regions = load_page_regions(
         scan.parent,
-        [_layout_file(scan, out, segmenter, layouts)],
+        [layout_file],
         reader.recognizer.height,
         ["*"],
         unit="line",
@@ -176,7 +183,7 @@ def _read_page(
             )
         )
     with Image.open(scan) as image:
-        page = PageReading(scan, lines, image.size)
+        page = PageReading(scan, lines, image.size, layout)
     log.info(f"{scan.name}: {len(lines)} lines read")
     return page
 
@@ -184,15 +191,9 @@ def _read_page(
 def _write(
     page: PageReading, out: Path, formats: tuple[str, ...], made_with: str, review_below: float | None
 ) -> None:
-    """The page's files; both XML formats from one layout, so they hold the same lines."""
-    width, height = page.size
-    lines = tuple(
-        TextLine(line.id, tuple(line.baseline), tuple(line.boundary))
-        for line in page.lines
-        if len(line.baseline) >= 2 and len(line.boundary) >= 3
-    )
-    box = page_box(width, height)
-    layout = PageLayout(width, height, (TextRegion("r1", box, lines),) if lines else ())
+    """The page's files; both XML formats from one layout (the segmenter's, with its regions, or one
+    region of the lines read), so they hold the same lines."""
+    layout = page.layout or _one_region(page)
     readings = {line.id: (line.text, line.confidence) for line in page.lines}
     for format in ("page", "alto"):
         if format in formats:
@@ -209,6 +210,16 @@ def _write(
     if "hocr" in formats:
         hocr_lines = [(x.id, x.text, x.confidence, x.baseline, x.boundary) for x in page.lines if x.baseline]
         write_hocr(page.scan.name, page.size, hocr_lines, made_with, page_output(page.scan, out, "hocr"))
+
+
+def _one_region(page: PageReading) -> PageLayout:
+    width, height = page.size
+    lines = tuple(
+        TextLine(line.id, tuple(line.baseline), tuple(line.boundary))
+        for line in page.lines
+        if len(line.baseline) >= 2 and len(line.boundary) >= 3
+    )
+    return PageLayout(width, height, (TextRegion("r1", page_box(width, height), lines),) if lines else ())
 
 
 def _json(page: PageReading, review_below: float | None) -> dict[str, object]:
