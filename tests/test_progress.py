@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from lfhtr import progress
 from lfhtr.api import Session
@@ -22,16 +22,22 @@ from lfhtr.train.trainer import Trainer
 TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}
 
 
+def _read_words(folder: Path, count: int) -> Result:
+    """`lfhtr read en` of ``count`` word-like images written into ``folder``, outside a terminal."""
+    for i in range(count):
+        image = np.full((40, 60 + 10 * i), 255, np.uint8)
+        image[12:28, 6:50] = 0
+        Image.fromarray(image).save(folder / f"w{i}.png")
+    result = CliRunner().invoke(app, ["read", "en", str(folder), "-o", str(folder / "out.tsv")])
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_outside_a_terminal_each_task_prints_lines_with_done_total_rate_and_eta(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
-    for i in range(3):
-        image = np.full((40, 60 + 10 * i), 255, np.uint8)
-        image[12:28, 6:50] = 0
-        Image.fromarray(image).save(tmp_path / f"w{i}.png")
-    result = CliRunner().invoke(app, ["read", "en", str(tmp_path), "-o", str(tmp_path / "out.tsv")])
-    assert result.exit_code == 0, result.output
+    result = _read_words(tmp_path, 3)
     lines = [line for line in result.output.splitlines() if line.startswith("read: ") and "/3" in line]
     assert lines[0].startswith("read: 0/3, - img/s, eta -") and lines[-1].startswith("read: 3/3, ")
     assert all(" img/s, eta " in line and line.endswith("greedy + lexicon") for line in lines)
@@ -41,10 +47,6 @@ def test_a_read_counts_an_image_done_only_when_every_view_of_it_is_read_and_scor
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
-    for i in range(4):
-        image = np.full((40, 60 + 10 * i), 255, np.uint8)
-        image[12:28, 6:50] = 0
-        Image.fromarray(image).save(tmp_path / f"w{i}.png")
 
     def marked(*args: object) -> object:  # says in the output where the other views have been read
         seen = probability.views(*args)  # type: ignore[arg-type]
@@ -52,9 +54,7 @@ def test_a_read_counts_an_image_done_only_when_every_view_of_it_is_read_and_scor
         return seen
 
     monkeypatch.setattr(reader, "views", marked)
-    result = CliRunner().invoke(app, ["read", "en", str(tmp_path), "-o", str(tmp_path / "out.tsv")])
-    assert result.exit_code == 0, result.output
-    shown = result.output.splitlines()
+    shown = _read_words(tmp_path, 4).output.splitlines()
     lines = [line for line in shown if (line.startswith("read: ") and "/4, " in line) or line == "views read"]
     views_read = lines.index("views read")
     assert any(line.startswith(("read: 1/4", "read: 2/4", "read: 3/4")) for line in lines[:views_read])
