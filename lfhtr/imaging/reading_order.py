@@ -14,6 +14,10 @@ from statistics import median
 
 from lfhtr.core.layout import TextLine
 
+ROWS = 2.0
+"""How far beyond the nearest line under (or over) a line, in line heights, the lines whose columns it
+may span lie: the nearest row of lines and the next one or two."""
+
 
 def blocks_in_reading_order(lines: list[TextLine]) -> list[list[TextLine]]:
     """``lines`` (level ones) in blocks, the blocks and the lines of each in reading order."""
@@ -46,8 +50,9 @@ def _blocks(lines: list[TextLine], gutter: float) -> list[list[TextLine]]:
 
 
 def _spans_columns(line: TextLine, lines: list[TextLine], gutter: float) -> bool:
-    """Whether the row of lines nearest under ``line``, or the row nearest over it, among those it
-    overlaps, parts into columns (a row: lines within a line height of the nearest one)."""
+    """Whether the lines it overlaps just under ``line``, or just over it (``ROWS``), part into
+    columns of more than one line each: a greeting on the left and a date on the right of one row are
+    not columns."""
     left, right = _extent(line)
     height = _height_on_page(line)
     overlapping = [
@@ -59,8 +64,11 @@ def _spans_columns(line: TextLine, lines: list[TextLine], gutter: float) -> bool
         beyond = [other for other in overlapping if (_height_on_page(other) - height) * side > 0]
         if beyond:
             nearest = min(abs(_height_on_page(other) - height) for other in beyond)
-            row = [other for other in beyond if abs(_height_on_page(other) - height) <= nearest + gutter]
-            if len(_columns(row, gutter)) > 1:
+            rows = [
+                other for other in beyond if abs(_height_on_page(other) - height) <= nearest + ROWS * gutter
+            ]
+            columns = _columns(rows, gutter)
+            if len(columns) > 1 and all(len(column) > 1 for column in columns):
                 return True
     return False
 
