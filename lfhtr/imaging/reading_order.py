@@ -10,6 +10,7 @@ part between them is ordered the same way. A page of one column is one block, to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from statistics import median
 
 from lfhtr.core.layout import TextLine
@@ -19,24 +20,41 @@ ROWS = 2.0
 may span lie: the nearest row of lines and the next one or two."""
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """A line and where it lies, measured once: its left and right ends and its baseline's height."""
+
+    line: TextLine
+    left: float
+    right: float
+    height: float
+
+    @classmethod
+    def of(cls, line: TextLine) -> _Placed:
+        xs = [x for x, _ in line.boundary]
+        return cls(line, min(xs), max(xs), sum(y for _, y in line.baseline) / len(line.baseline))
+
+
 def blocks_in_reading_order(lines: list[TextLine]) -> list[list[TextLine]]:
     """``lines`` (level ones) in blocks, the blocks and the lines of each in reading order."""
     if not lines:
         return []
-    gutter = median(_height(line) for line in lines)
-    return _blocks(lines, gutter)
+    gutter = median(max(y for _, y in line.boundary) - min(y for _, y in line.boundary) for line in lines)
+    return [
+        [placed.line for placed in block] for block in _blocks([_Placed.of(line) for line in lines], gutter)
+    ]
 
 
-def _blocks(lines: list[TextLine], gutter: float) -> list[list[TextLine]]:
+def _blocks(lines: list[_Placed], gutter: float) -> list[list[_Placed]]:
     columns = _columns(lines, gutter)
     if len(columns) > 1:
         return [block for column in columns for block in _blocks(column, gutter)]
-    ordered = sorted(lines, key=_height_on_page)
+    ordered = sorted(lines, key=lambda placed: placed.height)
     spanning = [_spans_columns(line, ordered, gutter) for line in ordered]
     if not any(spanning):
         return [ordered]
-    blocks: list[list[TextLine]] = []
-    between: list[TextLine] = []
+    blocks: list[list[_Placed]] = []
+    between: list[_Placed] = []
     for index, line in enumerate(ordered):
         if not spanning[index]:
             between.append(line)
@@ -49,52 +67,31 @@ def _blocks(lines: list[TextLine], gutter: float) -> list[list[TextLine]]:
     return blocks + (_blocks(between, gutter) if between else [])
 
 
-def _spans_columns(line: TextLine, lines: list[TextLine], gutter: float) -> bool:
+def _spans_columns(line: _Placed, lines: list[_Placed], gutter: float) -> bool:
     """Whether the lines it overlaps just under ``line``, or just over it (``ROWS``), part into
     columns of more than one line each: a greeting on the left and a date on the right of one row are
     not columns."""
-    left, right = _extent(line)
-    height = _height_on_page(line)
     overlapping = [
-        other
-        for other in lines
-        if other is not line and _extent(other)[0] < right and _extent(other)[1] > left
+        other for other in lines if other is not line and other.left < line.right and other.right > line.left
     ]
     for side in (1, -1):
-        beyond = [other for other in overlapping if (_height_on_page(other) - height) * side > 0]
+        beyond = [other for other in overlapping if (other.height - line.height) * side > 0]
         if beyond:
-            nearest = min(abs(_height_on_page(other) - height) for other in beyond)
-            rows = [
-                other for other in beyond if abs(_height_on_page(other) - height) <= nearest + ROWS * gutter
-            ]
+            nearest = min(abs(other.height - line.height) for other in beyond)
+            rows = [other for other in beyond if abs(other.height - line.height) <= nearest + ROWS * gutter]
             columns = _columns(rows, gutter)
             if len(columns) > 1 and all(len(column) > 1 for column in columns):
                 return True
     return False
 
 
-def _columns(lines: list[TextLine], gutter: float) -> list[list[TextLine]]:
+def _columns(lines: list[_Placed], gutter: float) -> list[list[_Placed]]:
     """``lines`` parted wherever a blank wider than ``gutter`` runs down all of them, left to right."""
-    columns: list[list[TextLine]] = []
+    columns: list[list[_Placed]] = []
     right = float("-inf")
-    for line in sorted(lines, key=lambda line: _extent(line)[0]):
-        left, end = _extent(line)
-        if left - right > gutter:
+    for line in sorted(lines, key=lambda placed: placed.left):
+        if line.left - right > gutter:
             columns.append([])
         columns[-1].append(line)
-        right = max(right, end)
+        right = max(right, line.right)
     return columns
-
-
-def _extent(line: TextLine) -> tuple[float, float]:
-    xs = [x for x, _ in line.boundary]
-    return min(xs), max(xs)
-
-
-def _height(line: TextLine) -> float:
-    ys = [y for _, y in line.boundary]
-    return max(ys) - min(ys)
-
-
-def _height_on_page(line: TextLine) -> float:
-    return sum(y for _, y in line.baseline) / len(line.baseline)
