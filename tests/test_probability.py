@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lfhtr.core.interfaces import Reading
-from lfhtr.reading import probability, reader
+from lfhtr.reading import probability
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.probability import probable, probable_line, text_probabilities
 from lfhtr.reading.reader import Reader
@@ -112,7 +112,6 @@ def test_a_lines_characters_are_aligned_once_and_bound_its_confidence_as_they_wo
         return character_probabilities(log_probs, labels)
 
     monkeypatch.setattr(probability, "character_probabilities", counted)
-    monkeypatch.setattr(reader, "character_probabilities", counted)
     with_characters = Reader.load("en-line", lexicon=False, characters=True).read(lines)
     assert [r.text for r in with_characters] == [r.text for r in plain] and all(r.text for r in plain)
     assert [r.confidence for r in with_characters] == [r.confidence for r in plain]

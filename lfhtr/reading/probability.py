@@ -137,8 +137,7 @@ def probable_line(reading: Reading, own: View, others: Sequence[str], charset: C
     def characters(text: str) -> tuple[float, ...]:
         if text == reading.text and reading.characters:
             return reading.characters
-        covered = text and charset.covers(text)
-        return character_probabilities(log_probs[:frames], charset.encode(text)) if covered else ()
+        return text_characters(log_probs[:frames], text, charset)
 
     texts = [reading.text, *(text for text, _ in reading.alternatives)]
     return _rescored(
@@ -153,6 +152,12 @@ def _characters_right(text: str, others: Sequence[str]) -> float:
         return 0.0
     changed = sum(edit_distance(other, text) for other in others) / len(others)
     return max(0.0, 1.0 - changed / len(text))
+
+
+def text_characters(log_probs: torch.Tensor, text: str, charset: Charset) -> tuple[float, ...]:
+    """Each character's probability on the best CTC path of ``text`` through ``log_probs``; none where
+    the charset cannot write ``text``."""
+    return character_probabilities(log_probs, charset.encode(text)) if charset.covers(text) else ()
 
 
 def _mean(probabilities: Sequence[float]) -> float:

@@ -28,11 +28,10 @@ from lfhtr.progress import progress
 from lfhtr.reading.formats import DEFAULT_PAGE_FORMATS
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.pagereader import PageReading, read_pages
-from lfhtr.reading.probability import VIEWS, View, probable, probable_line, views
+from lfhtr.reading.probability import VIEWS, View, probable, probable_line, text_characters, views
 from lfhtr.session import Session
 from lfhtr.text.charset import Charset
 from lfhtr.text.latin import languages_of
-from lfhtr.train.alignment import character_probabilities
 from lfhtr.train.recognizer import Recognizer
 
 
@@ -212,10 +211,7 @@ class Reader:
         return scored
 
     def _with_characters(self, reading: Reading, log_probs: torch.Tensor) -> Reading:
-        charset = self.recognizer.charset
-        if not charset.covers(reading.text):
-            return reading
-        return replace(reading, characters=character_probabilities(log_probs, charset.encode(reading.text)))
+        return replace(reading, characters=text_characters(log_probs, reading.text, self.recognizer.charset))
 
 
 MOST_LANGUAGES_IN_A_LEXICON = 4
