@@ -39,6 +39,14 @@ def wall_rate(task: Task) -> float | None:
     return done / elapsed if elapsed and done > 0 else None
 
 
+def shown_rate(rate: float | None, unit: str) -> str:
+    """Items per second, or seconds per item where an item takes longer than a second (a page
+    segmented in 40 s would show as 0.0 a second)."""
+    if not rate:
+        return f"- {unit}/s"
+    return f"{rate:,.1f} {unit}/s" if rate >= 1 else f"{1 / rate:,.1f} s/{unit}"
+
+
 class RateColumn(TextColumn):
     """Items per second, because "how fast" is what a user tuning workers or batch size watches."""
 
@@ -47,8 +55,7 @@ class RateColumn(TextColumn):
         self.unit = unit
 
     def render(self, task: Task) -> Text:
-        speed = wall_rate(task)
-        return Text(f"{speed:,.1f} {self.unit}/s" if speed else f"- {self.unit}/s")
+        return Text(shown_rate(wall_rate(task), self.unit))
 
 
 class StageProgress(Progress):
@@ -89,11 +96,10 @@ def describe(task: Task, unit: str) -> str:
     """One line for a log: description, done/total, rate, ETA and status."""
     total = int(task.total) if task.total is not None else "?"
     rate = wall_rate(task)
-    shown = f"{rate:,.1f} {unit}/s" if rate else f"- {unit}/s"
     left = (task.total or 0) - task.completed
     eta = str(timedelta(seconds=round(left / rate))) if rate and left > 0 else "-"
     status = task.fields.get("status", "")
-    line = f"{task.description}: {int(task.completed)}/{total}, {shown}, eta {eta}"
+    line = f"{task.description}: {int(task.completed)}/{total}, {shown_rate(rate, unit)}, eta {eta}"
     return line + (f", {status}" if status else "")
 
 
