@@ -1,9 +1,11 @@
 """kraken's baseline segmenter (``kraken.blla``) behind lfhtr's segmenter contract.
 
-kraken returns lines with a baseline and a boundary polygon, and regions by type; they become one
-lfhtr region per kraken region holding the lines whose baseline starts inside it (in kraken's order),
-and a last region for lines outside every region. kraken is imported only when a page is segmented,
-so listing plugins never needs it.
+kraken returns lines with a baseline and a boundary polygon in its reading order, and regions by type
+in no particular order; they become one lfhtr region per kraken region holding the lines whose
+baseline starts inside it, regions in the order of their first lines, so that the page reads in
+kraken's order (a page's lower block listed first among its regions is not read first). Lines outside
+every region make a region of their own at their place in that order. kraken is imported only when a
+page is segmented, so listing plugins never needs it.
 """
 
 from __future__ import annotations
@@ -80,17 +82,17 @@ class KrakenBaselines(Segmenter[KrakenOptions]):
 
 
 def _regions(found: dict[str, Any], lines: list[TextLine], width: int, height: int) -> list[TextRegion]:
-    regions: list[TextRegion] = []
-    left = list(lines)
-    for items in found.values():
-        for item in items:
-            boundary = _points(_field(item, "boundary"))
-            if len(boundary) < 3:
-                continue
-            mine = [line for line in left if _inside(line.baseline[0], boundary)]
-            left = [line for line in left if line not in mine]
-            if mine:
-                regions.append(TextRegion(f"r{len(regions) + 1}", boundary, tuple(mine)))
-    if left:
-        regions.append(TextRegion(f"r{len(regions) + 1}", page_box(width, height), tuple(left)))
-    return regions
+    boundaries = [
+        boundary
+        for items in found.values()
+        for item in items
+        if len(boundary := _points(_field(item, "boundary"))) >= 3
+    ]
+    members: dict[int | None, list[TextLine]] = {}
+    for line in lines:
+        home = next((i for i, b in enumerate(boundaries) if _inside(line.baseline[0], b)), None)
+        members.setdefault(home, []).append(line)
+    return [
+        TextRegion(f"r{n}", page_box(width, height) if home is None else boundaries[home], tuple(mine))
+        for n, (home, mine) in enumerate(members.items(), 1)
+    ]
