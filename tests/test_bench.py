@@ -53,3 +53,30 @@ def test_time_to_accuracy_runs_both_sides_through_both_stages_and_reports_the_ra
     assert set(report["ratio"]) == {"pretrain", "adapt"} and all(v > 0 for v in report["ratio"].values())
     spec = json.loads((tmp_path / "baseline" / "session.json").read_text())
     assert spec["hardware"]["amp"] is False and spec["pretrain"]["steps"] == 20
+
+
+GW_PAGES = ROOT.parent / "shared" / "data" / "gw-pages"
+
+
+@pytest.mark.skipif(not GW_PAGES.is_dir(), reason="needs ../shared/data/gw-pages")
+def test_the_segmentation_benchmark_reads_two_pages_as_a_spread_and_finds_both_pages_lines() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "segmentation.py"),
+            str(GW_PAGES),
+            str(GW_PAGES / "page-gt"),
+            "--include",
+            "27[67].xml",
+            "--spreads",
+            "--threads",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["pages"] == 1 and figures["lines in the ground truth"] == 66
+    assert figures["recall"] > 0.9 and figures["precision"] > 0.9

@@ -293,6 +293,33 @@ def test_read_writes_the_page_formats_asked_for_and_the_lines_to_review(
     assert wrong.exit_code == 2 and "page scans are written as any of page,alto,txt,json,hocr" in wrong.output
 
 
+def test_a_blank_leaf_among_the_scans_gets_its_files_without_text_and_costs_no_other_page(
+    read_scan: Callable[..., tuple[Path, Path, Path, Result]], scan: tuple[Path, list[TextLine], TextLine]
+) -> None:
+    blank = _blank(scan[0].parent)
+    model, path, out, result = read_scan(str(blank))
+    assert result.exit_code == 0, result.output
+    assert "blank.png: no lines found; its files hold no text" in " ".join(result.output.split())
+    assert (out / "blank.txt").read_text("utf-8") == ""
+    assert json.loads((out / "blank.json").read_text("utf-8"))["lines"] == []
+    _official_schema("page-2019").validate(out / "blank.page.xml")
+    _official_schema("alto-v4").validate(out / "blank.alto.xml")
+    assert len(json.loads((out / "scan.json").read_text("utf-8"))["lines"]) == len(TEXTS) + 1
+
+
+def test_a_file_of_several_pages_is_segmented_on_its_first_and_says_so_once(
+    scan: tuple[Path, list[TextLine], TextLine], caplog: pytest.LogCaptureFixture
+) -> None:
+    with Image.open(scan[0]) as first:
+        pages = scan[0].with_suffix(".tif")
+        first.save(pages, save_all=True, append_images=[Image.new("L", first.size, 255)])
+    with caplog.at_level("WARNING", logger="lfhtr"):
+        layout = segment_scan(_segmenter(), pages)
+        segment_scan(_segmenter(), pages)
+    assert len(layout.lines()) == len(TEXTS) + 1
+    assert caplog.text.count("holds 2 pages; only the first is read (save one page a file)") == 1
+
+
 def test_page_scans_and_word_images_are_not_mixed_up(
     make_session: Callable[..., Session], scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
 ) -> None:
@@ -381,6 +408,36 @@ def test_a_descender_reaching_across_level_lines_is_not_a_sideways_line_but_a_no
     assert crosses_level_writing(sideways(300, 70, 150), level, pitch)  # 2.7 pitches across the lines
     assert not crosses_level_writing(sideways(40, 40, 280), level, pitch)  # in the margin
     assert not crosses_level_writing(sideways(300, 40, 280), level, pitch)  # 8 pitches: a note, not a stroke
+
+
+def test_the_two_pages_of_a_spread_are_read_one_after_the_other_not_line_by_line_across(
+    tmp_path: Path, font_files: list[str]
+) -> None:
+    """Both pages' lines at the same heights, the gutter between them two pitches wide: blurred along the
+    rows, each pair would merge into one ridge."""
+    font = ImageFont.truetype(font_files[0], 64)
+    left_page = [*TEXTS, "as the orders", "say they must"]
+    right_page = [
+        "and so it was",
+        "that the men",
+        "came back at",
+        "night to the",
+        "camp by the",
+        "old river",
+        "at last",
+    ]
+    width = max(int(ImageDraw.Draw(Image.new("L", (1, 1))).textlength(t, font=font)) for t in left_page)
+    spread = Image.new("L", (2 * width + 400, 1100), 235)
+    draw = ImageDraw.Draw(spread)
+    for row, (left_text, right_text) in enumerate(zip(left_page, right_page)):
+        draw.text((60, 150 + 120 * row), left_text, font=font, fill=20, anchor="ls")
+        draw.text((width + 300, 150 + 120 * row), right_text, font=font, fill=20, anchor="ls")
+    spread.save(tmp_path / "spread.png")
+    layout = segment_scan(_segmenter(), tmp_path / "spread.png")
+    lefts = [[min(x for x, _ in line.baseline) for line in region.lines] for region in layout.regions]
+    rights = [[max(x for x, _ in line.baseline) for line in region.lines] for region in layout.regions]
+    assert [len(region.lines) for region in layout.regions] == [len(left_page), len(right_page)]
+    assert max(rights[0]) < width + 100 < min(lefts[1])
 
 
 def _line_at(left: float, right: float, baseline: float, name: str) -> TextLine:

@@ -40,7 +40,7 @@ class InkRidges(Segmenter[PluginOptions]):
     (``lfhtr.imaging.reading_order``: columns left to right, each top to bottom), then one of the
     sideways lines, left to right."""
 
-    version = "3"
+    version = "4"
 
     def segment(self, page: np.ndarray) -> PageLayout:
         # the analysis uses torch: imported here, so that validating a spec never loads it
@@ -83,11 +83,15 @@ def _regions(blocks: list[list[TextLine]]) -> tuple[TextRegion, ...]:
 
 def _lines(ink: np.ndarray, pitch: float) -> list[FoundLine]:
     from lfhtr.imaging.fragments import joined
+    from lfhtr.imaging.gutters import cut_at_gutters, find_gutters
     from lfhtr.imaging.textlines import find_ridges, ridge_map, stroke_thickness, trace_line
 
-    blurred, stroke = ridge_map(ink, pitch), stroke_thickness(ink)
-    traced = (trace_line(ink, ridge, pitch, stroke) for ridge in find_ridges(blurred, pitch))
-    return joined([line for line in traced if line is not None], pitch)
+    blurred, stroke, gutters = ridge_map(ink, pitch), stroke_thickness(ink), find_gutters(ink, pitch)
+    ridges = (
+        piece for ridge in find_ridges(blurred, pitch) for piece in cut_at_gutters(ridge, gutters, pitch)
+    )
+    traced = (trace_line(ink, ridge, pitch, stroke) for ridge in ridges)
+    return joined([line for line in traced if line is not None], pitch, gutters)
 
 
 def _upright(line: FoundLine, turned_height: int) -> FoundLine:

@@ -4,14 +4,18 @@ A ridge breaks where a line's words stand far apart (a date and a signature, a h
 number), where a flourish or a superscript lifts it, and a large monogram can raise two ridges at once.
 Transcriptions (PAGE and ALTO exports, archives' hand-corrected lines) keep such a line whole, and so
 must reading: a line cut in two is read as two lines. Pieces are joined where their baselines continue
-each other. Across a wide blank they are joined only where the page's other writing runs through that
-blank, so that the gutter between two columns, which no line crosses, still parts them.
+each other, never across a gutter (``lfhtr.imaging.gutters``). Across a wide blank they are joined
+only where the page's other writing runs through that blank, so that the gutter between two columns,
+which no line crosses, still parts them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from lfhtr.imaging.gutters import Gutter
 from lfhtr.imaging.textlines import FoundLine
 
 ALIGNED = 0.3
@@ -28,8 +32,9 @@ NEIGHBOURS = 3.0
 """How far above and below, in pitches, writing is looked for across a wide blank."""
 
 
-def joined(lines: list[FoundLine], pitch: float) -> list[FoundLine]:
-    """``lines`` with every pair of pieces of one line joined, until no two continue each other.
+def joined(lines: list[FoundLine], pitch: float, gutters: Sequence[Gutter] = ()) -> list[FoundLine]:
+    """``lines`` with every pair of pieces of one line joined, until no two continue each other, and
+    none across one of the ``gutters`` (``lfhtr.imaging.gutters``).
 
     The pair whose baselines meet most closely, for their tolerance, is joined first, so that a raised
     fragment (a capital, a superscript) joins its line after the line's own pieces have come together.
@@ -43,7 +48,14 @@ def joined(lines: list[FoundLine], pitch: float) -> list[FoundLine]:
     key = len(lines)
     while True:
         ranked = sorted(misfits, key=misfits.__getitem__)
-        pair = next((pair for pair in ranked if _blank_crossed(pieces, pair, pitch)), None)
+        pair = next(
+            (
+                pair
+                for pair in ranked
+                if _blank_crossed(pieces, pair, pitch) and not _parted(pieces, pair, gutters)
+            ),
+            None,
+        )
         if pair is None:
             return sorted(pieces.values(), key=lambda line: float(line.xs[0]))
         pieces[key] = _join(pieces.pop(pair[0]), pieces.pop(pair[1]))
@@ -102,9 +114,26 @@ def _blank_crossed(pieces: dict[int, FoundLine], pair: tuple[int, int], pitch: f
     for index, other in pieces.items():
         if index in pair or not other.xs[0] <= middle <= other.xs[-1]:
             continue
+        if _own_gap(other, middle) > NEAR_GAP * pitch:
+            continue  # joined across a blank there itself: two pages of a spread must not join line by line
         if abs(np.interp(middle, other.xs, other.baseline) - height) <= NEIGHBOURS * pitch:
             return True
     return False
+
+
+def _parted(pieces: dict[int, FoundLine], pair: tuple[int, int], gutters: Sequence[Gutter]) -> bool:
+    """Whether a gutter runs through the blank between the pair (the left piece first)."""
+    left, right = pieces[pair[0]], pieces[pair[1]]
+    height = (left.baseline[-1] + right.baseline[0]) / 2
+    return any(gutter.parts(float(left.xs[-1]), float(right.xs[0]), height) for gutter in gutters)
+
+
+def _own_gap(line: FoundLine, x: float) -> float:
+    """The width of ``line``'s own blank around ``x`` (zero where its ink runs there)."""
+    after = int(np.searchsorted(line.xs, x))
+    if after == 0 or after == len(line.xs) or line.xs[after] == x:
+        return 0.0
+    return float(line.xs[after] - line.xs[after - 1])
 
 
 def _join(one: FoundLine, other: FoundLine) -> FoundLine:

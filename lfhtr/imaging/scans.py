@@ -7,12 +7,14 @@ Through the same conversion as word images (``greyscale``): a photo's EXIF orien
 from __future__ import annotations
 
 import warnings
+from functools import cache
 from pathlib import Path
 
 from PIL import Image
 
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import greyscale
+from lfhtr.log import log
 
 MAX_SCAN_PIXELS = 200_000_000
 """Larger than an A2 sheet scanned at 600 dpi: a bigger file is a mistake or a decompression bomb."""
@@ -25,6 +27,14 @@ def load_scan(path: Path) -> Image.Image:
         with Image.open(path) as img:
             if img.width * img.height > MAX_SCAN_PIXELS:
                 raise DataError(f"{path}: {img.width}×{img.height} is too large for a page scan")
+            if (frames := getattr(img, "n_frames", 1)) > 1:
+                _warn_once(f"{path}: holds {frames} pages; only the first is read (save one page a file)")
             grey = greyscale(img)
             grey.load()
             return grey
+
+
+@cache
+def _warn_once(message: str) -> None:
+    """A scan is loaded to be segmented and again to be cut: one warning is enough."""
+    log.warning(message)

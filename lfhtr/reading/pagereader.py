@@ -159,33 +159,33 @@ def _read_page(
     reader: LineReader, scan: Path, out: Path, segmenter: Segmenter | None, layouts: Path | None
 ) -> PageReading:
     layout_file, layout = _layout_file(scan, out, segmenter, layouts)
-    regions = load_page_regions(
-        scan.parent,
-        [layout_file],
-        reader.recognizer.height,
-        ["*"],
-        unit="line",
-    )
-    readings = dict(zip(regions.found.names, reader.read(regions.found.images, scan.name)))
+    if read_document(layout_file).lines:
+        lines = _lines_read(reader, scan, layout_file)
+        log.info(f"{scan.name}: {len(lines)} lines read")
+    else:  # a blank leaf, a cover: its files are written all the same, so that no page goes missing
+        lines = []
+        log.warning(f"{scan.name}: no lines found; its files hold no text")
+    with Image.open(scan) as image:
+        return PageReading(scan, lines, image.size, layout)
+
+
+def _lines_read(reader: LineReader, scan: Path, layout_file: Path) -> list[PageLine]:
+    regions = load_page_regions(scan.parent, [layout_file], reader.recognizer.height, ["*"], unit="line")
     lines = []
-    for name, reading in readings.items():
+    for name, reading in zip(regions.found.names, reader.read(regions.found.images, scan.name)):
         region = regions.regions[name][1]
-        alternatives = list(reading.alternatives)
         lines.append(
             PageLine(
                 region.id,
                 reading.text,
                 reading.confidence,
-                alternatives,
+                list(reading.alternatives),
                 region.baseline,
                 region.polygon,
                 reading.characters,
             )
         )
-    with Image.open(scan) as image:
-        page = PageReading(scan, lines, image.size, layout)
-    log.info(f"{scan.name}: {len(lines)} lines read")
-    return page
+    return lines
 
 
 def _write(
