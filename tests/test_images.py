@@ -57,6 +57,13 @@ def test_common_image_modes_read_as_ink_on_paper(
     assert read[10, 30] < 60 and read[2, 2] > 200  # ink dark, paper light, as in the synthetic data
 
 
+def test_jpeg_2000_the_format_archives_keep_their_masters_in_is_listed_and_read(tmp_path: Path) -> None:
+    path = _saved_as(tmp_path / "word.jp2", Image.fromarray)
+    assert list_images(tmp_path, ["*"], None) == [path]
+    read = load_word_image(path, 20)
+    assert read[10, 30] < 60 and read[2, 2] > 200
+
+
 def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways: shown rotated 90° clockwise

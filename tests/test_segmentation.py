@@ -307,6 +307,26 @@ def test_a_blank_leaf_among_the_scans_gets_its_files_without_text_and_costs_no_o
     assert len(json.loads((out / "scan.json").read_text("utf-8"))["lines"]) == len(TEXTS) + 1
 
 
+GW_SCAN = Path(__file__).parents[2] / "shared" / "data" / "gw-pages" / "276.jpg"
+
+
+@pytest.mark.skipif(
+    not GW_SCAN.is_file(), reason="the shared George Washington scans are not beside the repository"
+)
+def test_a_scan_turned_a_quarter_is_said_to_be_turned_and_the_same_scan_upright_is_not(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Image.open(GW_SCAN) as upright:
+        upright.rotate(-90, expand=True).save(tmp_path / "turned.png")
+    with caplog.at_level("WARNING", logger="lfhtr"):
+        segment_scan(_segmenter(), GW_SCAN)
+        assert "sideways" not in caplog.text
+        segment_scan(_segmenter(), tmp_path / "turned.png")
+    assert (
+        "turned.png: most of its writing runs sideways; if the scan is turned, turn it upright" in caplog.text
+    )
+
+
 def test_a_file_of_several_pages_is_segmented_on_its_first_and_says_so_once(
     scan: tuple[Path, list[TextLine], TextLine], caplog: pytest.LogCaptureFixture
 ) -> None:

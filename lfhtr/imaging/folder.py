@@ -16,7 +16,20 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from lfhtr.errors import PATH_RULE, DataError
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm", ".ppm"}
+IMAGE_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".jp2",
+    ".j2k",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".gif",
+    ".webp",
+    ".pgm",
+    ".ppm",
+}
 MAX_PIXELS = 40_000_000  # a word image larger than this is a mistake or a decompression bomb
 MAX_ASPECT = 100
 """Widest image (a long text line), in heights: scaling a 40000×1 file to the model's height would take

@@ -6,14 +6,20 @@ does not fit the page before anything is cut from it or written, happen here, on
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
 from lfhtr.core.interfaces import Segmenter
-from lfhtr.core.layout import LayoutError, PageLayout, check_layout
+from lfhtr.core.layout import LayoutError, PageLayout, TextLine, check_layout
 from lfhtr.errors import DataError, PluginError
 from lfhtr.imaging.scans import load_scan
+from lfhtr.log import log
+
+MOSTLY_SIDEWAYS = 0.5
+"""Above this share of a page's baseline length running sideways, the scan itself is likely turned:
+margin notes written sideways are a small part of a page's writing."""
 
 
 def segment_page(segmenter: Segmenter, page: np.ndarray, source: str) -> PageLayout:
@@ -26,7 +32,21 @@ def segment_page(segmenter: Segmenter, page: np.ndarray, source: str) -> PageLay
         check_layout(layout, page.shape[1], page.shape[0])
     except LayoutError as exc:
         raise PluginError(f"{who} returned an unusable layout: {exc}.") from None
+    if _sideways_share(layout.lines()) > MOSTLY_SIDEWAYS:
+        log.warning(
+            f"{source}: most of its writing runs sideways; if the scan is turned, turn it upright "
+            "and read it again (sideways lines are read as written upwards)"
+        )
     return layout
+
+
+def _sideways_share(lines: list[TextLine]) -> float:
+    """The share of the lines' baseline length that runs sideways (0 where there are none)."""
+    lengths = [
+        (line.orientation != 0, sum(map(math.dist, line.baseline, line.baseline[1:]))) for line in lines
+    ]
+    total = sum(length for _, length in lengths)
+    return sum(length for sideways, length in lengths if sideways) / total if total else 0.0
 
 
 def segment_scan(segmenter: Segmenter, scan: Path) -> PageLayout:
