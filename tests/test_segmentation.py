@@ -340,6 +340,16 @@ def test_a_file_of_several_pages_is_segmented_on_its_first_and_says_so_once(
     assert caplog.text.count("holds 2 pages; only the first is read (save one page a file)") == 1
 
 
+def test_a_pdf_given_for_scans_is_a_one_line_error_that_says_how_to_turn_it_into_images(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "will.pdf").write_bytes(b"%PDF-1.4\n")
+    for given in (tmp_path / "will.pdf", tmp_path):
+        result = runner.invoke(app, ["segment", str(given), "-o", str(tmp_path / "out")])
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        assert "pdftoppm -r 300 -png FILE.pdf page" in " ".join(result.output.split())
+
+
 def test_page_scans_and_word_images_are_not_mixed_up(
     make_session: Callable[..., Session], scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
 ) -> None:

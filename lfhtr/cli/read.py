@@ -22,7 +22,7 @@ from lfhtr.atomic import atomic_write
 from lfhtr.cli.options import Threads
 from lfhtr.core.spec import DeviceSettings
 from lfhtr.errors import DataError
-from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, load_folder
+from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, load_folder, not_an_image
 from lfhtr.outputs import guard_output
 from lfhtr.reading.formats import ImageFormat, image_format, page_formats, readings_document, review_list
 
@@ -47,7 +47,7 @@ def _images(reader: Reader, paths: list[Path]) -> tuple[list[str], list[np.ndarr
                 continue
             keys.append(str(path))
         else:
-            raise DataError(f"{path}: not an image file or folder ({', '.join(sorted(IMAGE_SUFFIXES))}).")
+            raise not_an_image(path)
     return keys, images
 
 

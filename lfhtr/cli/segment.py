@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from lfhtr import log
-from lfhtr.errors import DataError
-from lfhtr.imaging.folder import IMAGE_SUFFIXES, list_images
+from lfhtr.imaging.folder import IMAGE_SUFFIXES, list_images, not_an_image
 from lfhtr.outputs import guard_output
 
 
@@ -40,7 +39,7 @@ def segment(
         elif path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
             files.append(path)
         else:
-            raise DataError(f"{path}: not an image file or folder ({', '.join(sorted(IMAGE_SUFFIXES))}).")
+            raise not_an_image(path)
     protected = {scan: "a page scan being segmented" for scan in files}
     targets = [output / f"{scan.stem}.xml" for scan in files]
     for target in targets:

@@ -62,6 +62,18 @@ class ImageSet:
     skipped: list[str] = field(default_factory=list)
 
 
+PDF_HINT = (
+    "turn each PDF into one image a page first, e.g. `pdftoppm -r 300 -png FILE.pdf page` (poppler-utils)"
+)
+"""What to do with a PDF, the form many archives hand scans out in: lfhtr reads images, not documents."""
+
+
+def not_an_image(path: Path) -> DataError:
+    """The error for a path given as an image that is neither an image lfhtr reads nor a folder."""
+    hint = f"; {PDF_HINT}" if path.suffix.lower() == ".pdf" else ""
+    return DataError(f"{path}: not an image file or folder ({', '.join(sorted(IMAGE_SUFFIXES))}){hint}.")
+
+
 def list_images(folder: Path, include: list[str], limit: int | None) -> list[Path]:
     if not folder.is_dir():
         raise DataError(f"{folder}: image folder not found ({PATH_RULE}).")
@@ -73,8 +85,9 @@ def list_images(folder: Path, include: list[str], limit: int | None) -> list[Pat
         and p.is_file()  # a FIFO or device named like an image would block the reader forever
     )
     if not files:
+        hint = f"; {PDF_HINT}" if any(folder.glob("*.[pP][dD][fF]")) else ""
         raise DataError(
-            f"{folder}: no images matching {include} (formats: {', '.join(sorted(IMAGE_SUFFIXES))})."
+            f"{folder}: no images matching {include} (formats: {', '.join(sorted(IMAGE_SUFFIXES))}){hint}."
         )
     return files[:limit] if limit else files
 

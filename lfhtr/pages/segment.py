@@ -1,7 +1,8 @@
 """Running a segmenter on a page scan: the core's side of the segmenter contract.
 
-The plugin only finds lines; loading the scan the way every image is loaded, and refusing a layout that
-does not fit the page before anything is cut from it or written, happen here, once for every segmenter.
+The plugin only finds lines; loading the scan the way every image is loaded, refusing a layout that
+does not fit the page before anything is cut from it or written, and saying when a scan looks turned,
+happen here, once for every segmenter.
 """
 
 from __future__ import annotations
