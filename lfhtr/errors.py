@@ -26,6 +26,11 @@ class DataError(LfhtrError):
     """Input data (images, labels, corpora, fonts) is missing or unusable."""
 
 
+class UnreadableImage(DataError):
+    """An image file that cannot be decoded: where images are read one by one, it is skipped with a
+    warning rather than costing the others."""
+
+
 class Interrupted(LfhtrError):
     """Ctrl-C during a long stage: state was saved and the message says how to resume."""
 

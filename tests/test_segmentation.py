@@ -327,6 +327,26 @@ def test_a_scan_turned_a_quarter_is_said_to_be_turned_and_the_same_scan_upright_
     )
 
 
+def test_damaged_scans_are_skipped_with_a_warning_and_cost_no_other_page(
+    read_scan: Callable[..., tuple[Path, Path, Path, Result]], scan: tuple[Path, list[TextLine], TextLine]
+) -> None:
+    folder = scan[0].parent
+    (folder / "garbage.png").write_bytes(b"not an image at all")
+    whole = scan[0].read_bytes()
+    (folder / "truncated.png").write_bytes(whole[: len(whole) // 2])  # its header says a page
+    _, _, out, result = read_scan(str(folder / "garbage.png"), str(folder / "truncated.png"))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # long paths may be folded anywhere: the phrases are checked
+    assert said.count("warning: skipped") == 2
+    assert "not a readable image" in said and "not a readable page scan (image file is truncated" in said
+    assert sorted(p.name for p in out.iterdir()) == [
+        "scan.alto.xml",
+        "scan.json",
+        "scan.page.xml",
+        "scan.txt",
+    ]
+
+
 def test_a_file_of_several_pages_is_segmented_on_its_first_and_says_so_once(
     scan: tuple[Path, list[TextLine], TextLine], caplog: pytest.LogCaptureFixture
 ) -> None:

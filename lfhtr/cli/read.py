@@ -60,14 +60,21 @@ def _page_scans(paths: list[Path], pages: str | None) -> list[Path]:
     files = [p for path in paths for p in (list_images(path, ["*"], None) if path.is_dir() else [path])]
     if pages is not None:
         return files
-    big = [is_page_scan(f) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES else False for f in files]
-    if any(big) and not all(big):
-        example = next(f for f, b in zip(files, big) if b)
+    kinds = {
+        f: is_page_scan(f) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES else False for f in files
+    }
+    readable = [f for f in files if kinds[f] is not None]  # the others are skipped, with a warning, as read
+    if any(kinds[f] for f in readable) and not all(kinds[f] for f in readable):
+        example = next(f for f in readable if kinds[f])
         raise DataError(
             f"{example} is a page scan among word or line images: read the scans on their own "
             "(they go into a folder of pages with -o FOLDER), or pass --pages auto to read all as pages."
         )
-    return files if files and all(big) else []
+    if not readable or not all(kinds[f] for f in readable):
+        return []
+    for unreadable in (f for f in files if kinds[f] is None):
+        log.log.warning(f"skipped {unreadable}: not a readable image")
+    return readable
 
 
 def _inputs(model: str, images: list[Path], output: Path) -> dict[Path, str]:

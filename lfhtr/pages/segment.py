@@ -14,7 +14,7 @@ import numpy as np
 
 from lfhtr.core.interfaces import Segmenter
 from lfhtr.core.layout import LayoutError, PageLayout, TextLine, check_layout
-from lfhtr.errors import DataError, PluginError
+from lfhtr.errors import PluginError, UnreadableImage
 from lfhtr.imaging.scans import load_scan
 from lfhtr.log import log
 
@@ -55,5 +55,5 @@ def segment_scan(segmenter: Segmenter, scan: Path) -> PageLayout:
     try:
         page = np.asarray(load_scan(scan))
     except (OSError, ValueError) as exc:
-        raise DataError(f"{scan}: not a readable page scan ({exc}).") from None
+        raise UnreadableImage(f"{scan}: not a readable page scan ({exc}).") from None
     return segment_page(segmenter, page, str(scan))

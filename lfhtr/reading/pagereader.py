@@ -22,7 +22,7 @@ from PIL import Image
 from lfhtr.atomic import atomic_write
 from lfhtr.core.interfaces import Reading, Segmenter
 from lfhtr.core.layout import PageLayout, TextLine, TextRegion, page_box
-from lfhtr.errors import DataError
+from lfhtr.errors import DataError, UnreadableImage
 from lfhtr.imaging.folder import UNREADABLE
 from lfhtr.log import log
 from lfhtr.outputs import guard_output
@@ -86,14 +86,14 @@ class PageReading:
         return "".join(line.text + "\n" for line in self.lines)
 
 
-def is_page_scan(path: Path) -> bool:
-    """Whether the image at ``path`` is large enough on both sides to be a page scan (header only); an
-    unreadable file is not, and is reported where it is read."""
+def is_page_scan(path: Path) -> bool | None:
+    """Whether the image at ``path`` is large enough on both sides to be a page scan (header only);
+    None where its header cannot be read."""
     try:
         with Image.open(path) as image:
             return min(image.size) >= PAGE_SIDE
     except UNREADABLE:
-        return False
+        return None
 
 
 def page_output(scan: Path, out: Path, format: str) -> Path:
@@ -127,7 +127,12 @@ def read_pages(
         guard_output(out / REVIEW_FILE, force, protected)
     out.mkdir(parents=True, exist_ok=True)
     made_with = f"model {reader.recognizer.origin}" + (f", segmenter {segmenter.kind}" if segmenter else "")
-    read = [_read_page(reader, scan, out, segmenter, layouts) for scan in scans]
+    read = []
+    for scan in scans:
+        try:
+            read.append(_read_page(reader, scan, out, segmenter, layouts))
+        except UnreadableImage as exc:  # one damaged file must not cost the folder
+            log.warning(f"skipped {exc}")
     for page in read:
         _write(page, out, tuple(written), made_with, review_below)
     if review_below is not None:
