@@ -7,7 +7,7 @@ at a document that happens to share the name. lfhtr replaces only files of the k
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from lfhtr.errors import LfhtrError
@@ -29,3 +29,16 @@ def guard_output(
     suffixes = {suffix.lower() for suffix in replaceable}
     if real.is_file() and not force and real.suffix.lower() not in suffixes:
         raise LfhtrError(f"{target} exists; pass --force to replace it, or write elsewhere.")
+
+
+def guard_distinct_stems(scans: Sequence[Path], out: Path) -> None:
+    """Refuse scans that share a name but for the suffix or folder (``v1/0001.jpg``, ``v2/0001.jpg``):
+    their files, named by the scan's stem, would be written over each other in ``out``."""
+    seen: dict[str, Path] = {}
+    for scan in scans:
+        if scan.stem in seen:
+            raise LfhtrError(
+                f"{seen[scan.stem]} and {scan}: both would be written as {out / scan.stem}.*; "
+                "give each folder an output folder of its own, or rename one."
+            )
+        seen[scan.stem] = scan

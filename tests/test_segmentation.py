@@ -370,6 +370,18 @@ def test_a_pdf_given_for_scans_is_a_one_line_error_that_says_how_to_turn_it_into
         assert "pdftoppm -r 300 -png FILE.pdf page" in " ".join(result.output.split())
 
 
+def test_two_scans_of_one_name_in_two_folders_are_refused_before_anything_is_written(
+    tmp_path: Path, scan: tuple[Path, list[TextLine], TextLine]
+) -> None:
+    for volume in ("v1", "v2"):
+        (tmp_path / "volumes" / volume).mkdir(parents=True)
+        (tmp_path / "volumes" / volume / "0001.png").write_bytes(scan[0].read_bytes())
+    result = runner.invoke(app, ["segment", str(tmp_path / "volumes"), "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "both would be written as" in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()
+
+
 def test_page_scans_and_word_images_are_not_mixed_up(
     make_session: Callable[..., Session], scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path
 ) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from lfhtr import log
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, list_images, not_an_image
-from lfhtr.outputs import guard_output
+from lfhtr.outputs import guard_distinct_stems, guard_output
 
 
 def segment(
@@ -40,6 +40,7 @@ def segment(
             files.append(path)
         else:
             raise not_an_image(path)
+    guard_distinct_stems(files, output)
     protected = {scan: "a page scan being segmented" for scan in files}
     targets = [output / f"{scan.stem}.xml" for scan in files]
     for target in targets:

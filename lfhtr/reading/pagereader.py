@@ -25,7 +25,7 @@ from lfhtr.core.layout import PageLayout, TextLine, TextRegion, page_box
 from lfhtr.errors import DataError, UnreadableImage
 from lfhtr.imaging.folder import UNREADABLE
 from lfhtr.log import log
-from lfhtr.outputs import guard_output
+from lfhtr.outputs import guard_distinct_stems, guard_output
 from lfhtr.pages.cut import load_page_regions
 from lfhtr.pages.hocr import write_hocr
 from lfhtr.pages.layout_xml import write_layout
@@ -118,6 +118,7 @@ def read_pages(
             "page scans are read line by line, and this is a word model: use a line model "
             "(`lfhtr models` lists them), or cut the words first."
         )
+    guard_distinct_stems(scans, out)
     protected = {scan: "a page scan being read" for scan in scans}
     written = dict.fromkeys(["page", *formats])
     for scan in scans:

@@ -10,6 +10,7 @@ from lfhtr.core.interfaces import Reading
 from lfhtr.errors import SpecError
 from lfhtr.imaging.folder import load_folder
 from lfhtr.log import log
+from lfhtr.outputs import guard_distinct_stems
 from lfhtr.pages.cut import PageRegions, load_page_regions
 from lfhtr.pages.write import fill_readings, write_document
 from lfhtr.reading.formats import readings_document
@@ -27,7 +28,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     device = setup(session)
     path = default_checkpoint(session, checkpoint or settings.checkpoint, "adapted", "pretrain-best")
     recognizer = load_recognizer(session, path, device)
-    pages = None
+    pages, pages_folder = None, session.output / "transcribe" / "pages"
     if settings.pages is not None:
         scans = session.resolve(folder)
         pages = load_page_regions(
@@ -38,6 +39,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
             unit=recognizer.unit,
         )
         found = pages.found
+        guard_distinct_stems([doc.xml for doc in pages.documents], pages_folder)
     else:
         found = load_folder(session.resolve(folder), recognizer.height, ["*"])
     for line in found.skipped:
@@ -50,7 +52,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
     out = session.output / "transcribe" / f"transcriptions.{settings.format}"
     atomic_write(out, readings_document(found.names, readings, settings.format))
     if pages is not None:
-        _write_pages(pages, dict(zip(found.names, readings)), session.output / "transcribe" / "pages")
+        _write_pages(pages, dict(zip(found.names, readings)), pages_folder)
     log.info(
         f"transcribe: {len(readings)} images read with {recognizer.origin}, {reader.decoding} decoding; "
         f"{len(found.skipped)} skipped; {out}"
