@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 from typer.testing import CliRunner, Result
 
 from lfhtr.api import Session
@@ -345,6 +345,15 @@ def test_damaged_scans_are_skipped_with_a_warning_and_cost_no_other_page(
         "scan.page.xml",
         "scan.txt",
     ]
+
+
+def test_a_negative_scan_is_segmented_as_its_positive(scan: tuple[Path, list[TextLine], TextLine]) -> None:
+    with Image.open(scan[0]) as positive:
+        ImageOps.invert(positive.convert("L")).save(scan[0].with_name("negative.png"))
+    found = [
+        segment_scan(_segmenter(), path).lines() for path in (scan[0], scan[0].with_name("negative.png"))
+    ]
+    assert [line.baseline for line in found[0]] == [line.baseline for line in found[1]]
 
 
 def test_a_file_of_several_pages_is_segmented_on_its_first_and_says_so_once(

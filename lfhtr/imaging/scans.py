@@ -1,7 +1,10 @@
 """Page scans as lfhtr reads them: upright, greyscale, at their own size.
 
 Through the same conversion as word images (``greyscale``): a photo's EXIF orientation is applied, a
-16-bit scan is scaled by its range rather than clipped, transparency lies on white paper.
+16-bit scan is scaled by its range rather than clipped, transparency lies on white paper. A negative
+(light writing on dark paper, as microfilm gives) is turned positive: where most of a page is dark, the
+page is the dark part. Its median, not its mean, decides, so that a page photographed on a black ground
+stays as it is.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ import warnings
 from functools import cache
 from pathlib import Path
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageOps
 
 from lfhtr.errors import DataError
-from lfhtr.imaging.folder import greyscale
+from lfhtr.imaging.folder import INVERT_BELOW, greyscale
 from lfhtr.log import log
 
 MAX_SCAN_PIXELS = 200_000_000
@@ -31,7 +35,9 @@ def load_scan(path: Path) -> Image.Image:
                 _warn_once(f"{path}: holds {frames} pages; only the first is read (save one page a file)")
             grey = greyscale(img)
             grey.load()
-            return grey
+    if np.median(np.asarray(grey.reduce(8))) < INVERT_BELOW:  # a negative: a microfilm, an inverted export
+        return ImageOps.invert(grey)
+    return grey
 
 
 @cache
