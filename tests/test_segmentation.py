@@ -23,6 +23,7 @@ from lfhtr.errors import SpecError
 from lfhtr.imaging.fragments import joined
 from lfhtr.imaging.orientation import crosses_level_writing
 from lfhtr.imaging.reading_order import blocks_in_reading_order
+from lfhtr.imaging.scans import load_scan
 from lfhtr.imaging.textlines import FoundLine, Ridge, stroke_thickness, trace_line
 from lfhtr.pages import auto
 from lfhtr.pages.layout_xml import write_layout
@@ -347,13 +348,20 @@ def test_damaged_scans_are_skipped_with_a_warning_and_cost_no_other_page(
     ]
 
 
-def test_a_negative_scan_is_segmented_as_its_positive(scan: tuple[Path, list[TextLine], TextLine]) -> None:
+def test_a_negative_scan_is_segmented_as_its_positive_and_a_page_on_a_dark_ground_is_not_turned(
+    scan: tuple[Path, list[TextLine], TextLine],
+) -> None:
     with Image.open(scan[0]) as positive:
         ImageOps.invert(positive.convert("L")).save(scan[0].with_name("negative.png"))
     found = [
         segment_scan(_segmenter(), path).lines() for path in (scan[0], scan[0].with_name("negative.png"))
     ]
     assert [line.baseline for line in found[0]] == [line.baseline for line in found[1]]
+    with Image.open(scan[0]) as page:  # a page photographed on a black ground, a third of the picture
+        ground = Image.new("L", (page.width * 2, page.height * 3 // 2), 10)
+        ground.paste(page, (page.width // 2, page.height // 4))
+    ground.save(scan[0].with_name("on-black.png"))
+    assert load_scan(scan[0].with_name("on-black.png")).getpixel((0, 0)) == 10
 
 
 def test_a_file_of_several_pages_is_segmented_on_its_first_and_says_so_once(

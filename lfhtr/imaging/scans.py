@@ -2,9 +2,7 @@
 
 Through the same conversion as word images (``greyscale``): a photo's EXIF orientation is applied, a
 16-bit scan is scaled by its range rather than clipped, transparency lies on white paper. A negative
-(light writing on dark paper, as microfilm gives) is turned positive: where most of a page is dark, the
-page is the dark part. Its median, not its mean, decides, so that a page photographed on a black ground
-stays as it is.
+(light writing on dark paper, as microfilm gives) is turned positive.
 """
 
 from __future__ import annotations
@@ -17,9 +15,12 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from lfhtr.errors import DataError
-from lfhtr.imaging.folder import INVERT_BELOW, greyscale
+from lfhtr.imaging.folder import greyscale
 from lfhtr.log import log
 
+LIGHT_SHARE = 0.2
+"""Below this share of light pixels a scan is a negative: its light parts are the writing. A page
+photographed on a dark ground is a large light part, a negative's strokes are thin ones."""
 MAX_SCAN_PIXELS = 200_000_000
 """Larger than an A2 sheet scanned at 600 dpi: a bigger file is a mistake or a decompression bomb."""
 
@@ -35,7 +36,8 @@ def load_scan(path: Path) -> Image.Image:
                 _warn_once(f"{path}: holds {frames} pages; only the first is read (save one page a file)")
             grey = greyscale(img)
             grey.load()
-    if np.median(np.asarray(grey.reduce(8))) < INVERT_BELOW:  # a negative: a microfilm, an inverted export
+    light = np.asarray(grey.reduce(8)) >= 128
+    if light.mean() < LIGHT_SHARE:  # a negative: a microfilm, an inverted export
         return ImageOps.invert(grey)
     return grey
 
