@@ -64,13 +64,13 @@ def _page_scans(paths: list[Path], pages: str | None) -> list[Path]:
         f: is_page_scan(f) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES else False for f in files
     }
     readable = [f for f in files if kinds[f] is not None]  # the others are skipped, with a warning, as read
-    if any(kinds[f] for f in readable) and not all(kinds[f] for f in readable):
-        example = next(f for f in readable if kinds[f])
+    big = [f for f in readable if kinds[f]]
+    if big and len(big) < len(readable):
         raise DataError(
-            f"{example} is a page scan among word or line images: read the scans on their own "
+            f"{big[0]} is a page scan among word or line images: read the scans on their own "
             "(they go into a folder of pages with -o FOLDER), or pass --pages auto to read all as pages."
         )
-    if not readable or not all(kinds[f] for f in readable):
+    if not big:
         return []
     for unreadable in (f for f in files if kinds[f] is None):
         log.log.warning(f"skipped {unreadable}: not a readable image")

@@ -51,7 +51,8 @@ def _sideways_share(lines: list[TextLine]) -> float:
 
 
 def segment_scan(segmenter: Segmenter, scan: Path) -> PageLayout:
-    """The checked layout of the page scan at ``scan``; an unreadable scan is a DataError naming it."""
+    """The checked layout of the page scan at ``scan``; an unreadable scan is an ``UnreadableImage``
+    naming it."""
     try:
         page = np.asarray(load_scan(scan))
     except (OSError, ValueError) as exc:
