@@ -348,6 +348,22 @@ def test_damaged_scans_are_skipped_with_a_warning_and_cost_no_other_page(
     ]
 
 
+def test_pages_auto_and_segment_leave_a_damaged_scan_out_with_a_warning_and_segment_the_others(
+    scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = scan[0].parent
+    (folder / "damaged.png").write_bytes(scan[0].read_bytes()[:200])
+    with caplog.at_level("WARNING", logger="lfhtr"):
+        layouts = auto.segmented_pages(folder, ["*.png"], _segmenter(), tmp_path / "cache")
+    assert [layout.name for layout in layouts] == ["scan.xml"]
+    assert len(read_document(layouts[0]).lines) == len(TEXTS) + 1
+    assert "skipped" in caplog.text and "damaged.png: not a readable page scan" in caplog.text
+    result = runner.invoke(app, ["segment", str(folder), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "warning: skipped" in result.output and "segment: 1 scans" in " ".join(result.output.split())
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["scan.xml"]
+
+
 def test_a_negative_scan_is_segmented_as_its_positive_and_a_page_on_a_dark_ground_is_not_turned(
     scan: tuple[Path, list[TextLine], TextLine],
 ) -> None:

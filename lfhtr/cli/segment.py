@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from lfhtr import log
+from lfhtr.errors import UnreadableImage
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, list_images, not_an_image
 from lfhtr.outputs import guard_distinct_stems, guard_output
 
@@ -47,12 +48,16 @@ def segment(
         guard_output(target, force, protected)
     finder = plugins.build("segmenter", segmenter, {})
     output.mkdir(parents=True, exist_ok=True)
-    lines = 0
+    lines = written = 0
     with progress("page") as bar:
         task = bar.add_task("segment", total=len(files))
         for scan, target in zip(files, targets):
-            layout = segment_scan(finder, scan)
-            write_layout(layout, scan.name, target, format, f"segmenter {segmenter}")
-            lines += len(layout.lines())
+            try:
+                layout = segment_scan(finder, scan)
+            except UnreadableImage as exc:  # one damaged file must not cost the folder
+                log.log.warning(f"skipped {exc}")
+            else:
+                write_layout(layout, scan.name, target, format, f"segmenter {segmenter}")
+                lines, written = lines + len(layout.lines()), written + 1
             bar.advance(task)
-    log.log.info(f"segment: {len(files)} scans, {lines} lines with '{segmenter}'; {output}")
+    log.log.info(f"segment: {written} scans, {lines} lines with '{segmenter}'; {output}")

@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path
 
 from lfhtr.core.interfaces import Segmenter
+from lfhtr.errors import UnreadableImage
 from lfhtr.imaging.folder import list_images
 from lfhtr.log import log
 from lfhtr.pages.layout_xml import write_layout
@@ -34,24 +35,30 @@ def scan_hash(scan: Path) -> str:
 def segmented_pages(
     images: Path, include: list[str], segmenter: Segmenter, cache: Path, limit: int | None = None
 ) -> list[Path]:
-    """The PAGE-XML of every scan in ``images`` matching ``include``, segmented where ``cache`` does not
-    hold it yet."""
-    return segment_scans(list_images(images, include, limit), segmenter, cache)
+    """The PAGE-XML of every readable scan in ``images`` matching ``include``, segmented where
+    ``cache`` does not hold it yet."""
+    return list(segment_scans(list_images(images, include, limit), segmenter, cache).values())
 
 
-def segment_scans(scans: list[Path], segmenter: Segmenter, cache: Path) -> list[Path]:
-    """The PAGE-XML of each of ``scans``, segmented where ``cache`` does not hold it yet."""
+def segment_scans(scans: list[Path], segmenter: Segmenter, cache: Path) -> dict[Path, Path]:
+    """The PAGE-XML of each of ``scans`` that can be read, segmented where ``cache`` does not hold it
+    yet. A damaged scan is left out with a warning: one bad file in a folder must not cost an hour's
+    adaptation on the others, and it is tried again on the next run."""
     kept = cache / f"{segmenter.kind}-{segmenter.version}"
-    files = [kept / scan_hash(scan) / f"{scan.stem}.xml" for scan in scans]
-    missing = [(scan, file) for scan, file in zip(scans, files) if not file.is_file()]
+    files = {scan: kept / scan_hash(scan) / f"{scan.stem}.xml" for scan in scans}
+    missing = [(scan, file) for scan, file in files.items() if not file.is_file()]
     if missing:
         log.info(f"segmenting {len(missing)} of {len(scans)} page scans with '{segmenter.kind}'")
         with progress("page") as bar:
             task = bar.add_task("segment", total=len(missing))
             for scan, file in missing:
-                file.parent.mkdir(parents=True, exist_ok=True)
-                write_layout(
-                    segment_scan(segmenter, scan), scan.name, file, "page", f"segmenter {segmenter.kind}"
-                )
+                try:
+                    layout = segment_scan(segmenter, scan)
+                except UnreadableImage as exc:
+                    log.warning(f"skipped {exc}")
+                    del files[scan]
+                else:
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    write_layout(layout, scan.name, file, "page", f"segmenter {segmenter.kind}")
                 bar.advance(task)
     return files

@@ -51,7 +51,10 @@ def page_figures(
     char_edits = chars = word_edits = words = matched = found_lines = truth_lines = 0
     baseline_p: list[float] = []
     baseline_r: list[float] = []
-    for doc, scan, layout in zip(documents, scans, found):
+    for doc, scan in zip(documents, scans):
+        if scan not in found:  # unreadable, and said so
+            continue
+        layout = found[scan]
         segmented = read_document(layout)
         with Image.open(scan) as image:
             size = image.size
