@@ -95,7 +95,8 @@ def test_the_python_api_reads_paths_pillow_images_and_arrays_alike(exported: tup
     image = Image.open(path)
     by_path, by_image, by_array = reader.read([path, image, np.asarray(image.convert("L"))])
     assert by_path == by_image == by_array
-    assert reader.decoding == "greedy + lexicon" and 0.0 <= by_path.confidence <= 1.0
+    assert reader.decoding == "beam (width 10) + character model (0.2) + lexicon"
+    assert 0.0 <= by_path.confidence <= 1.0
 
 
 def test_read_keys_nested_images_by_path_and_writes_json_with_alternatives(

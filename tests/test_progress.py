@@ -42,7 +42,7 @@ def test_outside_a_terminal_each_task_prints_lines_with_done_total_rate_and_eta(
     lines = [line for line in result.output.splitlines() if line.startswith("read: ") and "/3" in line]
     assert lines[0].startswith("read: 0/3, - img/s, eta -") and lines[-1].startswith("read: 3/3, ")
     rate = re.compile(r", (- img/s|[\d,.]+ img/s|[\d,.]+ s/img), eta ")
-    assert all(rate.search(line) and line.endswith("greedy + lexicon") for line in lines)
+    assert all(rate.search(line) and line.endswith("character model (0.2) + lexicon") for line in lines)
 
 
 def test_a_read_counts_an_image_done_only_when_every_view_of_it_is_read_and_scored(

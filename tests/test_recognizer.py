@@ -283,7 +283,7 @@ def test_a_new_pretraining_sets_an_old_adaptation_aside_and_evaluate_names_what_
     evaluate.run(session)
     metrics = json.loads((session.output / "evaluate" / "metrics.json").read_text())
     assert metrics["checkpoint"] == f"{checkpoints / 'pretrain-best.pt'} (pretrain, step 4)"
-    assert metrics["decoding"] == "greedy + lexicon"
+    assert metrics["decoding"] == "beam (width 10) + character model (0.2) + lexicon"
     assert "(pretrain, step 4)" in (session.output / "evaluate" / "report.html").read_text()
 
 

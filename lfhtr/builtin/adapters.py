@@ -29,6 +29,12 @@ class SelfTrainingOptions(AdaptationOptions):
     )
     lexicon: bool = Field(True, description="Snap pseudo-labels to the corpus lexicon before ranking them.")
     decode: str = Field("greedy", pattern="^(greedy|beam)$", description="Decoding used for pseudo-labels.")
+    char_model: float = Field(
+        DecodeSettings().char_model,
+        ge=0,
+        description="With the lexicon: the weight of its character model in the beam search that reads "
+        "the pseudo-labels; 0 snaps the `decode` reading.",
+    )
     stop_change: float = Field(
         0.0, ge=0, le=1, description="Stop early when fewer than this share of pseudo-labels change."
     )
@@ -39,7 +45,8 @@ class SelfTraining(AdaptationStrategy[SelfTrainingOptions]):
     options: SelfTrainingOptions
 
     def decoding(self) -> DecodeSettings:
-        return DecodeSettings(method=self.options.decode, lexicon=self.options.lexicon)
+        o = self.options
+        return DecodeSettings(method=o.decode, lexicon=o.lexicon, char_model=o.char_model)
 
     def choose(self, readings: Sequence[Reading], current: AdaptRound) -> list[int]:
         o = self.options

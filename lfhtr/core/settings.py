@@ -90,10 +90,22 @@ class UnlabelledSet(Strict):
 
 
 class DecodeSettings(Strict):
-    method: Literal["greedy", "beam"] = Field("greedy")
-    beam_width: int = Field(10, ge=1)
+    method: Literal["greedy", "beam"] = Field(
+        "greedy", description="Decoding without the lexicon's character model: best path or CTC beam search."
+    )
+    beam_width: int = Field(10, ge=1, description="Readings kept at each step of a beam search.")
     lexicon: bool = Field(
         True,
         description="Read each word as the corpus word the image supports best (CTC likelihood times word "
         "prior); a clearly written unknown word is kept. Needs a corpus sampler with a word list.",
+    )
+    char_model: float = Field(
+        0.2,
+        ge=0,
+        description="With the lexicon: the weight of a character n-gram of its words in a beam search that "
+        "comes before the snapping (it mends words split, joined or misread out of the lexicon); 0 snaps "
+        "the `method` reading.",
+    )
+    char_bonus: float = Field(
+        1.0, description="Log-probability added per character in that search, against short readings."
     )

@@ -19,12 +19,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
 
 from lfhtr.core.interfaces import Reading, TextSampler
 from lfhtr.errors import DataError
+from lfhtr.reading.charmodel import CharModel
 from lfhtr.text.charset import Charset
 from lfhtr.train.decoding import texts_log_likelihood
 
@@ -135,6 +137,11 @@ class Lexicon:
                 "false or use a built-in corpus (all have one)."
             )
         return cls(words, charset)
+
+    @cached_property
+    def char_model(self) -> CharModel:
+        """The character model of the lexicon's words, which guides the beam search before snapping."""
+        return CharModel(self.log_prior)
 
     def knows(self, word: str) -> bool:
         """Whether ``word``, without its attached marks and in any case, is one of the lexicon's."""

@@ -25,6 +25,7 @@ from lfhtr.jsoncache import cache_dir
 from lfhtr.log import log
 from lfhtr.pipeline import build_sampler
 from lfhtr.progress import progress
+from lfhtr.reading.charmodel import guided_beam
 from lfhtr.reading.formats import DEFAULT_PAGE_FORMATS
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.pagereader import PageReading, read_pages
@@ -82,6 +83,7 @@ class Reader:
         language: str | None = None,
         characters: bool = False,
         probability: bool = True,
+        char_model: float = DecodeSettings().char_model,
     ) -> Reader:
         """A reader for a shipped model's name (``lfhtr models``), a model file or a checkpoint.
 
@@ -89,12 +91,13 @@ class Reader:
         one, or with wordfreq's word list of ``language`` (a code from ``lfhtr languages``, or several
         joined by commas to mix them); nothing is downloaded. With ``characters`` each reading also
         holds its characters' probabilities. Each reading's confidence is the probability that it is
-        right; ``probability=False`` gives the faster per-character score instead.
+        right; ``probability=False`` gives the faster per-character score instead. ``char_model`` is
+        the weight of the lexicon's character model in the beam search before snapping (0: none).
         """
         path = pretrained.resolve(model)
         recognizer, meta = Recognizer.load(path, torch.device(device))
         words = _recorded_lexicon(path, meta, recognizer.charset, language) if lexicon else None
-        decode = DecodeSettings(method=method, lexicon=words is not None)
+        decode = DecodeSettings(method=method, lexicon=words is not None, char_model=char_model)
         return cls(recognizer, decode, words, batch_size, characters, probability)
 
     def prepared(self, item: WordImage) -> np.ndarray:
@@ -130,6 +133,11 @@ class Reader:
     @property
     def decoding(self) -> str:
         """How this reader decodes, for reports: e.g. 'beam (width 10) + lexicon'."""
+        if self.lexicon is not None and self.decode.char_model > 0:
+            return (
+                f"beam (width {self.decode.beam_width}) + character model ({self.decode.char_model:g})"
+                " + lexicon"
+            )
         method = self.decode.method + (
             f" (width {self.decode.beam_width})" if self.decode.method == "beam" else ""
         )
@@ -168,15 +176,18 @@ class Reader:
                 on_batch(passed // passes - shown)
                 shown = passed // passes
 
+        guided = self.lexicon is not None and self.decode.char_model > 0
         readings, outputs = self.recognizer.read(
             images,
             self.batch_size,
-            self.decode.method,
+            "greedy" if guided else self.decode.method,  # the guided search reads it again
             self.decode.beam_width,
             keep_outputs=self.lexicon is not None or self.characters or self.probability,
             on_batch=None if self.lexicon else advance,
         )
-        raw = readings
+        raw = readings  # the network's own reading, a rival of the lexicon's in the probability
+        if guided:
+            readings = [self._guided(lp, n) for lp, n in outputs]
         if self.lexicon is not None:
             snapped = []
             for (lp, n), reading in zip(outputs, readings):
@@ -188,6 +199,20 @@ class Reader:
         if self.probability:
             readings = self._probable(images, readings, raw, outputs, advance)
         return readings
+
+    def _guided(self, log_probs: torch.Tensor, length: int) -> Reading:
+        """The beam search's reading with the lexicon's character model (``lfhtr.reading.charmodel``)."""
+        assert self.lexicon is not None
+        settings = self.decode
+        return guided_beam(
+            log_probs,
+            length,
+            self.recognizer.charset,
+            self.lexicon.char_model,
+            settings.char_model,
+            settings.char_bonus,
+            settings.beam_width,
+        )
 
     def _probable(
         self,
