@@ -23,13 +23,13 @@ from lfhtr.train.trainer import Trainer
 TINY_MODEL = {"kind": "crnn-ctc", "channels": [8, 16, 16, 16], "hidden": 16, "layers": 1, "dropout": 0.0}
 
 
-def _read_words(folder: Path, count: int) -> Result:
+def _read_words(folder: Path, count: int, *options: str) -> Result:
     """`lfhtr read en` of ``count`` word-like images written into ``folder``, outside a terminal."""
     for i in range(count):
         image = np.full((40, 60 + 10 * i), 255, np.uint8)
         image[12:28, 6:50] = 0
         Image.fromarray(image).save(folder / f"w{i}.png")
-    result = CliRunner().invoke(app, ["read", "en", str(folder), "-o", str(folder / "out.tsv")])
+    result = CliRunner().invoke(app, ["read", "en", str(folder), "-o", str(folder / "out.tsv"), *options])
     assert result.exit_code == 0, result.output
     return result
 
@@ -43,6 +43,14 @@ def test_outside_a_terminal_each_task_prints_lines_with_done_total_rate_and_eta(
     assert lines[0].startswith("read: 0/3, - img/s, eta -") and lines[-1].startswith("read: 3/3, ")
     rate = re.compile(r", (- img/s|[\d,.]+ img/s|[\d,.]+ s/img), eta ")
     assert all(rate.search(line) and line.endswith("character model (0.2) + lexicon") for line in lines)
+
+
+def test_read_with_char_model_0_reads_with_the_lexicon_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
+    lines = _read_words(tmp_path, 2, "--char-model", "0").output.splitlines()
+    assert any(line.startswith("read: 2/2, ") and line.endswith(", greedy + lexicon") for line in lines)
 
 
 def test_a_read_counts_an_image_done_only_when_every_view_of_it_is_read_and_scored(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 from lfhtr import log
 from lfhtr.atomic import atomic_write
 from lfhtr.cli.options import Threads
-from lfhtr.core.spec import DeviceSettings
+from lfhtr.core.spec import DecodeSettings, DeviceSettings
 from lfhtr.errors import DataError
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, UNREADABLE, load_folder, not_an_image
 from lfhtr.outputs import guard_output
@@ -118,6 +118,15 @@ ReviewBelow = Annotated[
 Lexicon = Annotated[
     bool, typer.Option(help="Decode with the corpus the model records (when it records one).")
 ]
+CHAR_MODEL = DecodeSettings().char_model
+CharModel = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="Weight of the lexicon's character model in the beam search before snapping (0: the lexicon "
+        "alone, for names and spellings the language does not have).",
+    ),
+]
 Language = Annotated[
     str | None,  # noqa: UP007
     typer.Option(help="Decode with this language's word list (`lfhtr languages`; fr,la mixes two)."),
@@ -143,6 +152,7 @@ def read(
     review_below: ReviewBelow = None,
     lexicon: Lexicon = True,
     language: Language = None,
+    char_model: CharModel = CHAR_MODEL,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 64,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, ...")] = "cpu",
     threads: Threads = None,
@@ -167,7 +177,13 @@ def read(
     written = page_formats(format) if scans else (image_format(format, output),)
     wants_characters = "json" in written
     reader = Reader.load(
-        model, device, lexicon, batch_size=batch_size, language=language, characters=wants_characters
+        model,
+        device,
+        lexicon,
+        batch_size=batch_size,
+        language=language,
+        characters=wants_characters,
+        char_model=char_model,
     )
     if not scans:
         _read_images(reader, images, output, written[0], review_below)
