@@ -190,9 +190,9 @@ def test_pages_auto_segments_once_and_every_stage_reads_the_found_lines(
 ) -> None:
     pretrain.run(line_session)
     calls: list[Path] = []
-    real = auto.segment_scan
+    real = auto.segment_or_skip
     monkeypatch.setattr(
-        auto, "segment_scan", lambda segmenter, scan: calls.append(scan) or real(segmenter, scan)
+        auto, "segment_or_skip", lambda segmenter, scan: calls.append(scan) or real(segmenter, scan)
     )
     metrics = line_session.evaluate()
     assert "page_cer" not in capsys.readouterr().out  # the Python API returns figures, it prints none

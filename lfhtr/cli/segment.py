@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 import typer
 
 from lfhtr import log
-from lfhtr.errors import UnreadableImage
 from lfhtr.imaging.folder import IMAGE_SUFFIXES, list_images, not_an_image
 from lfhtr.outputs import guard_distinct_stems, guard_output
 
@@ -29,7 +28,7 @@ def segment(
     its reading order) or ALTO: `<scan stem>.xml` per scan."""
     from lfhtr.core import plugins
     from lfhtr.pages.layout_xml import write_layout
-    from lfhtr.pages.segment import segment_scan
+    from lfhtr.pages.segment import segment_or_skip
     from lfhtr.progress import progress
 
     log.configure(quiet=quiet)
@@ -52,11 +51,8 @@ def segment(
     with progress("page") as bar:
         task = bar.add_task("segment", total=len(files))
         for scan, target in zip(files, targets):
-            try:
-                layout = segment_scan(finder, scan)
-            except UnreadableImage as exc:  # one damaged file must not cost the folder
-                log.log.warning(f"skipped {exc}")
-            else:
+            layout = segment_or_skip(finder, scan)
+            if layout is not None:
                 write_layout(layout, scan.name, target, format, f"segmenter {segmenter}")
                 lines, written = lines + len(layout.lines()), written + 1
             bar.advance(task)

@@ -13,11 +13,10 @@ import hashlib
 from pathlib import Path
 
 from lfhtr.core.interfaces import Segmenter
-from lfhtr.errors import UnreadableImage
 from lfhtr.imaging.folder import list_images
 from lfhtr.log import log
 from lfhtr.pages.layout_xml import write_layout
-from lfhtr.pages.segment import segment_scan
+from lfhtr.pages.segment import segment_or_skip
 from lfhtr.progress import progress
 
 AUTO = "auto"
@@ -52,10 +51,8 @@ def segment_scans(scans: list[Path], segmenter: Segmenter, cache: Path) -> dict[
         with progress("page") as bar:
             task = bar.add_task("segment", total=len(missing))
             for scan, file in missing:
-                try:
-                    layout = segment_scan(segmenter, scan)
-                except UnreadableImage as exc:
-                    log.warning(f"skipped {exc}")
+                layout = segment_or_skip(segmenter, scan)
+                if layout is None:
                     del files[scan]
                 else:
                     file.parent.mkdir(parents=True, exist_ok=True)

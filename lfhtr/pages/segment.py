@@ -58,3 +58,13 @@ def segment_scan(segmenter: Segmenter, scan: Path) -> PageLayout:
     except (OSError, ValueError) as exc:
         raise UnreadableImage(f"{scan}: not a readable page scan ({exc}).") from None
     return segment_page(segmenter, page, str(scan))
+
+
+def segment_or_skip(segmenter: Segmenter, scan: Path) -> PageLayout | None:
+    """``segment_scan``, or None with a warning where the scan cannot be read: where a folder of scans
+    is segmented, one damaged file must not cost the others."""
+    try:
+        return segment_scan(segmenter, scan)
+    except UnreadableImage as exc:
+        log.warning(f"skipped {exc}")
+        return None

@@ -131,9 +131,14 @@ class Reader:
         return read_pages(self, pages, Path(out), finder, found, force, formats, review_below)
 
     @property
+    def guided(self) -> bool:
+        """Whether a beam search guided by the lexicon's character model reads before the snapping."""
+        return self.lexicon is not None and self.decode.char_model > 0
+
+    @property
     def decoding(self) -> str:
         """How this reader decodes, for reports: e.g. 'beam (width 10) + lexicon'."""
-        if self.lexicon is not None and self.decode.char_model > 0:
+        if self.guided:
             return (
                 f"beam (width {self.decode.beam_width}) + character model ({self.decode.char_model:g})"
                 " + lexicon"
@@ -176,17 +181,16 @@ class Reader:
                 on_batch(passed // passes - shown)
                 shown = passed // passes
 
-        guided = self.lexicon is not None and self.decode.char_model > 0
         readings, outputs = self.recognizer.read(
             images,
             self.batch_size,
-            "greedy" if guided else self.decode.method,  # the guided search reads it again
+            "greedy" if self.guided else self.decode.method,  # the guided search reads it again
             self.decode.beam_width,
             keep_outputs=self.lexicon is not None or self.characters or self.probability,
             on_batch=None if self.lexicon else advance,
         )
         raw = readings  # the network's own reading, a rival of the lexicon's in the probability
-        if guided:
+        if self.guided:
             readings = [self._guided(lp, n) for lp, n in outputs]
         if self.lexicon is not None:
             snapped = []
