@@ -199,10 +199,10 @@ def load_lexicon(path: Path, meta: dict[str, Any]) -> dict[str, float] | None:
     except ValueError as exc:
         raise CheckpointError(f"{path}: {LEXICON} is not readable ({exc}).") from None
     valid = isinstance(words, dict) and all(
-        isinstance(w, str) and isinstance(p, int | float) and 0 <= p < float("inf") for w, p in words.items()
+        isinstance(w, str) and isinstance(p, int | float) and 0 < p < float("inf") for w, p in words.items()
     )
     if not valid:
-        raise CheckpointError(f"{path}: {LEXICON} must map words to probabilities.")
+        raise CheckpointError(f"{path}: {LEXICON} must map words to probabilities above 0.")
     return words
 
 

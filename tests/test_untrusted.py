@@ -97,6 +97,16 @@ def test_a_model_file_carries_the_lexicon_its_corpus_files_gave(tmp_path: Path) 
     assert reader.lexicon is not None and sorted(reader.lexicon.words) == sorted(words)
 
 
+def test_a_carried_lexicon_with_a_word_of_probability_0_is_refused_in_one_line(tmp_path: Path) -> None:
+    model = _model_file(tmp_path / "m.lfhtr", corpus={"kind": "wordlist", "path": "/somewhere/words.txt"})
+    meta, [weights] = modelfile.load_meta(model), [modelfile.load(model)[0]]
+    modelfile.save(tmp_path / "zero.lfhtr", weights, meta, {"ledger": 0.0, "letter": 1.0})
+    Image.new("L", (60, 32), 255).save(tmp_path / "word.png")
+    result = runner.invoke(app, ["read", str(tmp_path / "zero.lfhtr"), str(tmp_path / "word.png")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "lexicon.json must map words to probabilities above 0" in " ".join(result.output.split())
+
+
 @pytest.mark.parametrize("name", ["fifo", "folder"])
 def test_a_corpus_the_user_names_must_be_a_regular_file(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
