@@ -135,3 +135,34 @@ def test_each_view_weighs_a_words_rivals_once(monkeypatch: pytest.MonkeyPatch) -
     assert len(passes) == len(views)
     alone = text_probabilities(views, ["cat", "cot"], CHARSET)
     assert weighed.confidence == pytest.approx(alone[0] * 0.9 / (alone[0] * 0.9 + alone[1] * 0.1), abs=0.05)
+
+
+def test_draws_from_a_view_sample_what_it_reads_and_are_the_same_every_time() -> None:
+    sure = _saying("cat")
+    assert set(probability.drawn_texts([sure], CHARSET)) == {"cat"}
+    doubtful = [_saying("cat", sure=0.6)]
+    drawn = probability.drawn_texts(doubtful, CHARSET)
+    assert len(drawn) == probability.DRAWN and {"cat", "cot"} <= set(drawn)
+    assert probability.drawn_texts(doubtful, CHARSET) == drawn
+
+
+def test_a_reading_the_lexicon_does_not_decide_is_as_probable_as_the_language_spells_it() -> None:
+    lexicon = Lexicon({"coat": 0.4, "boat": 0.3, "tact": 0.2, "taco": 0.1}, CHARSET)
+    weighed = {}
+    for text in ("coat.boat", "coat.boab", "ctao.btoa"):  # two words, a word and a near-word, garble
+        view = _saying(text, sure=0.9)
+        read = Reading(text, 0.5)
+        flat = probable(read, read, [view], CHARSET, lexicon).confidence
+        assert flat == pytest.approx(0.9 ** len(text), rel=1e-3)  # the image alone: the same for all three
+        weighed[text] = probable(read, read, [view], CHARSET, lexicon, language_weight=0.2).confidence
+    assert weighed["coat.boat"] > 0.99 and 0.1 < weighed["coat.boab"] < 0.5 and weighed["ctao.btoa"] < 0.01
+
+
+def test_a_lexicon_word_keeps_its_lexicon_rivals_whatever_the_language_weight() -> None:
+    lexicon = Lexicon({"cat": 0.9, "cot": 0.1}, CHARSET)
+    views = [_saying("cat"), _saying("cot")]
+    raw = Reading("cat", 0.9)
+    snapped = lexicon.snap(*views[0], raw)
+    assert probable(snapped, raw, views, CHARSET, lexicon, language_weight=0.2) == probable(
+        snapped, raw, views, CHARSET, lexicon
+    )

@@ -86,6 +86,14 @@ class CharModel:
         """The log probability of the reading ending where it does."""
         return self.log_p(context, _END) if context.strip(_START) else 0.0
 
+    def word_log_p(self, letters: str) -> float:
+        """The log probability of one word spelled ``letters`` (any case), its end included."""
+        total, context = 0.0, self.start()
+        for letter in letters:
+            step, context = self.step(context, letter)
+            total += step
+        return total + self.finish(context)
+
 
 def _add(a: float, b: float) -> float:
     """log(exp(a) + exp(b))."""

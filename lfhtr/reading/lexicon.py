@@ -16,10 +16,12 @@ near 1 whatever the image shows, which on a set of names ranked the wrong pseudo
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import torch
@@ -62,6 +64,10 @@ ALTERNATIVES = 3
 """Runners-up reported with each lexicon reading."""
 
 TRAILING_MARKS = ("", ".", ",", ";", ":")
+
+UNKNOWN_SHARE = 0.1
+"""The share of written words that no lexicon holds (names, old spellings, abbreviations), in the prior
+of any text: such a word is spelled as the lexicon's character model says."""
 """The marks a word may end with, each a rival spelling when weighing whether a word is right."""
 
 
@@ -142,6 +148,26 @@ class Lexicon:
     def char_model(self) -> CharModel:
         """The character model of the lexicon's words, which guides the beam search before snapping."""
         return CharModel(self.log_prior)
+
+    @cached_property
+    def open_log_prior(self) -> Callable[[str], float]:
+        """``_open_log_prior``, remembered: the same misreadings come back image after image."""
+        return lru_cache(maxsize=2**16)(self._open_log_prior)
+
+    def _open_log_prior(self, text: str) -> float:
+        """log P(``text``) for any text, in or out of the lexicon: each run of letters a lexicon word or,
+        ``UNKNOWN_SHARE`` of the time, any spelling of the character model; each other character any one
+        of the charset's."""
+        total = 0.0
+        for letters, run in itertools.groupby(text, key=str.isalpha):
+            written = "".join(run)
+            if not letters:
+                total -= len(written) * math.log(self.charset.num_classes)
+                continue
+            spelled = math.log(UNKNOWN_SHARE) + self.char_model.word_log_p(written)
+            known = math.log(1 - UNKNOWN_SHARE) + self.log_prior.get(written.lower(), -math.inf)
+            total += float(np.logaddexp(known, spelled))
+        return total
 
     def knows(self, word: str) -> bool:
         """Whether ``word``, without its attached marks and in any case, is one of the lexicon's."""

@@ -2,14 +2,21 @@
 
 The network's own probabilities are sharper than its accuracy on a hand it never saw, and a lexicon
 posterior weighs only the few words it compared, so neither is a probability of being right
-(docs/results.md). Two label-free corrections bring them close to one:
+(docs/results.md). Label-free corrections bring them close to one:
 
 - views: the image is read again narrower and wider, with thicker, thinner and blurred ink, and a text's
   probability is its mean over the views, so a reading that holds only for one look loses what it does
   not deserve;
 - rivals: a lexicon word competes with its candidates and with its own spellings (case, leading and
   trailing marks), which the lexicon does not decide, and with everything else the network could read,
-  weighed by the prior of a word the lexicon does not know.
+  weighed by the prior of a word the lexicon does not know;
+- the language, where the lexicon's character model guided the reading and the lexicon did not decide
+  it (no word of the lexicon, or several words or parts): such a reading (a name, a compound, an old
+  spelling) is as likely as its spelling, not as any garble. Each text weighs by its prior under the
+  lexicon and the character model together (``Lexicon.open_log_prior``), raised to the weight the search
+  gave the model, and everything else the network could read is drawn from its outputs (``DRAWN`` paths
+  a view, the same for the same image) and weighed the same way, so a long name spelled as the language
+  spells is not drowned by the thousands of misspellings the network spreads its probability over.
 
 A line is almost never exactly right (one wrong character in forty is enough), so the probability of
 the whole line being right would be near 0 for most lines and tell none apart. A line's confidence is
@@ -23,6 +30,7 @@ prefer short words, and it needs no extra views.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -49,6 +57,10 @@ VIEWS = len(STRETCHES) + len(INK_CHANGES)
 
 CONTENDERS = 20
 """Rivals weighed over every view: the most probable ones on the image's own view."""
+
+DRAWN = 64
+"""CTC paths drawn from each view to weigh, by their priors, what the network could read besides the
+rivals."""
 
 View = tuple[torch.Tensor, int]
 """One reading of an image: its [T, C] log-probabilities and how many frames count."""
@@ -95,13 +107,22 @@ def _summed_likelihoods(views: Sequence[View], texts: Sequence[str], charset: Ch
 
 
 def probable(
-    reading: Reading, raw: Reading, views: Sequence[View], charset: Charset, lexicon: Lexicon | None
+    reading: Reading,
+    raw: Reading,
+    views: Sequence[View],
+    charset: Charset,
+    lexicon: Lexicon | None,
+    language_weight: float = 0.0,
 ) -> Reading:
     """``reading`` with its confidence (and its alternatives') the probability of being what is written.
 
-    ``raw`` is the network's own reading, before the lexicon; ``views`` the image's outputs, its own first.
+    ``raw`` is the network's own reading, before the lexicon; ``views`` the image's outputs, its own first;
+    ``language_weight`` the weight of the lexicon's character model in the search that read it (0: none).
     """
     rivals = lexicon.rivals(reading.text, raw.text) if lexicon is not None else None
+    if lexicon is not None and language_weight > 0 and (rivals is None or not lexicon.knows(reading.text)):
+        listed = {reading.text, raw.text, *(rivals or {}), *(text for text, _ in reading.alternatives)}
+        return _probable_in_language(reading, listed, views, charset, lexicon, language_weight)
     if lexicon is None or rivals is None:
         texts = [reading.text, *(text for text, _ in reading.alternatives)]
         found = dict(zip(texts, text_probabilities(views, texts, charset)))
@@ -121,6 +142,47 @@ def probable(
     evidence = {text: p * math.exp(rivals[text]) for text, p in likely.items()}
     total = sum(evidence.values()) + rest * math.exp(lexicon.unknown_log_prior)
     return _rescored(reading, {text: e / total if total > 0 else 0.0 for text, e in evidence.items()})
+
+
+def _probable_in_language(
+    reading: Reading,
+    listed: set[str],
+    views: Sequence[View],
+    charset: Charset,
+    lexicon: Lexicon,
+    weight: float,
+) -> Reading:
+    """``probable`` for a reading the lexicon did not decide: each text's probability over the views times
+    its prior under the language (``Lexicon.open_log_prior``, to the power ``weight``), over the same
+    summed for the ``listed`` rivals and, estimated from paths drawn from the views, for everything else."""
+    texts = sorted(text for text in listed if charset.covers(text))
+    likely = dict(zip(texts, text_probabilities(views, texts, charset)))
+
+    def prior(text: str) -> float:
+        return math.exp(weight * lexicon.open_log_prior(text))
+
+    evidence = {text: p * prior(text) for text, p in likely.items()}
+    drawn = drawn_texts(views, charset)
+    others = Counter(text for text in drawn if text not in likely)
+    rest = sum(count * prior(text) for text, count in others.items()) / max(1, len(drawn))
+    total = sum(evidence.values()) + rest
+    return _rescored(reading, {text: e / total if total > 0 else 0.0 for text, e in evidence.items()})
+
+
+def drawn_texts(views: Sequence[View], charset: Charset) -> list[str]:
+    """``DRAWN`` texts from each view, each the collapse of a path drawn frame by frame from its CTC output:
+    a sample of what the network could read there. Always the same for the same views."""
+    generator = torch.Generator().manual_seed(0)
+    texts = []
+    for log_probs, length in views:
+        if length == 0:
+            continue
+        paths = torch.multinomial(log_probs[:length].float().exp(), DRAWN, True, generator=generator).T
+        changed = torch.ones_like(paths, dtype=torch.bool)
+        changed[:, 1:] = paths[:, 1:] != paths[:, :-1]
+        kept = changed & (paths != 0)
+        texts += [charset.decode(path[mask].tolist()) for path, mask in zip(paths, kept)]
+    return texts
 
 
 def probable_line(reading: Reading, own: View, others: Sequence[str], charset: Charset) -> Reading:

@@ -230,12 +230,13 @@ class Reader:
         share of its characters that are right (read at every view)."""
         seen, read = views(self.recognizer, images, self.batch_size, outputs, advance)
         charset = self.recognizer.charset
+        weight = self.decode.char_model if self.guided else 0.0
         scored = []
         for i, reading in enumerate(readings):
             if self.recognizer.unit == "line":
                 scored.append(probable_line(reading, outputs[i], read[i], charset))
             else:
-                scored.append(probable(reading, raw[i], seen[i], charset, self.lexicon))
+                scored.append(probable(reading, raw[i], seen[i], charset, self.lexicon, weight))
             advance(1)
         return scored
 
