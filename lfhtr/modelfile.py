@@ -34,6 +34,7 @@ import torch
 from lfhtr.atomic import atomic_path
 from lfhtr.errors import PATH_RULE, CheckpointError
 from lfhtr.log import log
+from lfhtr.reading.lexicon import LONGEST_WORD
 
 SUFFIX = ".lfhtr"
 FORMAT = "lfhtr-model/1"
@@ -203,6 +204,12 @@ def load_lexicon(path: Path, meta: dict[str, Any]) -> dict[str, float] | None:
     )
     if not valid:
         raise CheckpointError(f"{path}: {LEXICON} must map words to probabilities above 0.")
+    longest = max(words, key=len, default="")
+    if len(longest) > LONGEST_WORD:
+        raise CheckpointError(
+            f"{path}: {LEXICON} holds a word of {len(longest)} characters; a lexicon's words are at most "
+            f"{LONGEST_WORD}. The file is not a model lfhtr wrote."
+        )
     return words
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,11 @@ from lfhtr.core import plugins
 from lfhtr.errors import CheckpointError, DataError
 from lfhtr.pages.locate import page_image
 from lfhtr.pages.parse import PageDocument
+from lfhtr.reading.lexicon import LONGEST_WORD, Lexicon
 from lfhtr.reading.reader import Reader
+from lfhtr.session import Session
+from lfhtr.stages import export
+from lfhtr.text.charset import Charset
 from lfhtr.text.corpus import corpus_counts
 
 runner = CliRunner()
@@ -220,3 +225,28 @@ def test_a_page_files_image_name_is_looked_up_by_its_name_alone(tmp_path: Path) 
     _word(scans / "private.png")
     found = PageDocument(pages / "p.xml", None, "page", str(outside), None)  # type: ignore[arg-type]
     assert page_image(found, scans) == scans / "private.png"  # the scan of that name, where scans are
+
+
+def test_a_carried_lexicon_with_a_word_too_long_to_index_is_refused_in_one_line(tmp_path: Path) -> None:
+    model = _model_file(tmp_path / "m.lfhtr", corpus={"kind": "wordlist", "path": "/somewhere/words.txt"})
+    meta, [weights] = modelfile.load_meta(model), [modelfile.load(model)[0]]
+    modelfile.save(tmp_path / "long.lfhtr", weights, meta, {"ledger": 0.5, "l" * 100_000: 0.5})
+    Image.new("L", (60, 32), 255).save(tmp_path / "word.png")
+    result = runner.invoke(app, ["read", str(tmp_path / "long.lfhtr"), str(tmp_path / "word.png")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "holds a word of 100000 characters" in " ".join(result.output.split())
+
+
+def test_a_corpus_token_too_long_to_be_a_word_is_left_out_of_the_lexicon() -> None:
+    lexicon = Lexicon({"ledger": 0.5, "a" * (LONGEST_WORD + 1): 0.5}, Charset("adegblr"))
+    assert lexicon.words == ["ledger"]
+
+
+def test_an_exported_model_file_carries_no_token_too_long_to_be_a_word(
+    make_session: Callable[..., Session], tmp_path: Path
+) -> None:
+    session = make_session()
+    words = tmp_path / "words.txt"  # the tiny spec's word list
+    words.write_text(words.read_text(encoding="utf-8") + "x" * (LONGEST_WORD + 1) + "\n", encoding="utf-8")
+    carried = export._carried_lexicon(session)
+    assert carried and max(map(len, carried)) <= LONGEST_WORD

@@ -65,6 +65,11 @@ ALTERNATIVES = 3
 
 TRAILING_MARKS = ("", ".", ",", ";", ":")
 
+LONGEST_WORD = 64
+"""The longest word a lexicon holds, in characters: longer than any language's compounds, and the index
+of words an edit apart grows with the square of a word's length. Longer tokens of a corpus (a URL, a
+string of marks) are left out."""
+
 UNKNOWN_SHARE = 0.1
 """The share of written words that no lexicon holds (names, old spellings, abbreviations), in the prior
 of any text: such a word is spelled as the lexicon's character model says."""
@@ -114,7 +119,7 @@ class Lexicon:
         prior: dict[str, float] = defaultdict(float)
         for word, p in words.items():
             core = _split_punctuation(word)[1].lower()
-            if core and charset.covers(core):
+            if core and len(core) <= LONGEST_WORD and charset.covers(core):
                 prior[core] += p
         self.words = sorted(prior)
         self.log_prior = {word: math.log(prior[word]) for word in self.words}

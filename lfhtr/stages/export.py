@@ -34,6 +34,7 @@ from lfhtr.imaging.folder import INVERT_BELOW
 from lfhtr.log import log
 from lfhtr.outputs import guard_output
 from lfhtr.pipeline import STREAMS, build_pipeline, build_sampler
+from lfhtr.reading.lexicon import LONGEST_WORD
 from lfhtr.reading.reader import load_recognizer
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint
@@ -88,10 +89,12 @@ def run(
 
 def _carried_lexicon(session: Session) -> dict[str, float] | None:
     """The lexicon a model file must carry: the corpus's words where they came from files, which a
-    reader of the model file will not have (and must never be made to read)."""
+    reader of the model file will not have (and must never be made to read); tokens longer than any word
+    are left out, as a lexicon leaves them out."""
     if not modelfile.needs_files(specs.dump(session.spec)["corpus"]):
         return None
-    return build_sampler(session).lexicon() or None
+    words = build_sampler(session).lexicon()
+    return {word: p for word, p in words.items() if len(word) <= LONGEST_WORD} or None
 
 
 def preprocessing(height: int, width_scale: float) -> dict[str, Any]:
