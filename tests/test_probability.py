@@ -148,13 +148,13 @@ def test_draws_from_a_view_sample_what_it_reads_and_are_the_same_every_time() ->
 
 def test_a_reading_the_lexicon_does_not_decide_is_as_probable_as_the_language_spells_it() -> None:
     lexicon = Lexicon({"coat": 0.4, "boat": 0.3, "tact": 0.2, "taco": 0.1}, CHARSET)
-    weighed = {}
+    flat, weighed = {}, {}
     for text in ("coat.boat", "coat.boab", "ctao.btoa"):  # two words, a word and a near-word, garble
         view = _saying(text, sure=0.9)
         read = Reading(text, 0.5)
-        flat = probable(read, read, [view], CHARSET, lexicon).confidence
-        assert flat == pytest.approx(0.9 ** len(text), rel=1e-3)  # the image alone: the same for all three
+        flat[text] = probable(read, read, [view], CHARSET, lexicon).confidence
         weighed[text] = probable(read, read, [view], CHARSET, lexicon, language_weight=0.2).confidence
+    assert max(flat.values()) - min(flat.values()) < 1e-4  # an unknown word's prior: the image alone decides
     assert weighed["coat.boat"] > 0.99 and 0.1 < weighed["coat.boab"] < 0.5 and weighed["ctao.btoa"] < 0.01
 
 
@@ -166,3 +166,12 @@ def test_a_lexicon_word_keeps_its_lexicon_rivals_whatever_the_language_weight() 
     assert probable(snapped, raw, views, CHARSET, lexicon, language_weight=0.2) == probable(
         snapped, raw, views, CHARSET, lexicon
     )
+
+
+def test_the_networks_odds_between_a_word_and_its_other_case_are_softened() -> None:
+    lexicon = Lexicon({"cat": 1.0}, CHARSET)
+    frames = _frames([{"c": 0.98, "C": 0.01}, {"": 0.99}, {"a": 0.99}, {"": 0.99}, {"t": 0.99}])
+    raw = Reading("cat", 0.9)
+    weighed = probable(lexicon.snap(frames, 5, raw), raw, [(frames, 5)], CHARSET, lexicon)
+    odds = (0.98 / 0.01) ** probability.SHARPNESS  # "Cat" against "cat", as the network sees them, softened
+    assert weighed.text == "cat" and weighed.confidence == pytest.approx(odds / (odds + 1), abs=0.02)

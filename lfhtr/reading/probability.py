@@ -9,7 +9,8 @@ posterior weighs only the few words it compared, so neither is a probability of 
   not deserve;
 - rivals: a lexicon word competes with its candidates and with its own spellings (case, leading and
   trailing marks), which the lexicon does not decide, and with everything else the network could read,
-  weighed by the prior of a word the lexicon does not know;
+  weighed by the prior of a word the lexicon does not know; the network's odds between them are
+  softened (``SHARPNESS``), since a case or a comma it misreads it misreads in every view;
 - the language, where the lexicon's character model guided the reading and the lexicon did not decide
   it (no word of the lexicon, or several words or parts): such a reading (a name, a compound, an old
   spelling) is as likely as its spelling, not as any garble. Each text weighs by its prior under the
@@ -57,6 +58,12 @@ VIEWS = len(STRETCHES) + len(INK_CHANGES)
 
 CONTENDERS = 20
 """Rivals weighed over every view: the most probable ones on the image's own view."""
+
+SHARPNESS = 0.7
+"""The power a lexicon word's rivals' probabilities are raised to before their priors weigh them. The
+network tells a word from its other cases and near spellings more sharply than it reads them right
+(``Orders`` read ``orders`` in every view), so its odds are softened; docs/results.md has the
+figures."""
 
 DRAWN = 64
 """CTC paths drawn from each view to weigh, by their priors, what the network could read besides the
@@ -138,8 +145,8 @@ def probable(
     own.update(zip(unscored, _summed_likelihoods(views[:1], unscored, charset)))
     others = dict(zip(texts, _summed_likelihoods(views[1:], texts, charset)))
     likely = {text: (own[text] + others[text]) / len(views) for text in texts}
-    rest = max(0.0, 1.0 - sum(likely.values()))
-    evidence = {text: p * math.exp(rivals[text]) for text, p in likely.items()}
+    rest = max(0.0, 1.0 - sum(likely.values())) ** SHARPNESS
+    evidence = {text: p**SHARPNESS * math.exp(rivals[text]) for text, p in likely.items()}
     total = sum(evidence.values()) + rest * math.exp(lexicon.unknown_log_prior)
     return _rescored(reading, {text: e / total if total > 0 else 0.0 for text, e in evidence.items()})
 
