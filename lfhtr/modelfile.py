@@ -34,7 +34,6 @@ import torch
 from lfhtr.atomic import atomic_path
 from lfhtr.errors import PATH_RULE, CheckpointError
 from lfhtr.log import log
-from lfhtr.reading.lexicon import LONGEST_WORD
 
 SUFFIX = ".lfhtr"
 FORMAT = "lfhtr-model/1"
@@ -58,6 +57,10 @@ attention) about 100 MB of weights, a lexicon of a million words about 30 MB."""
 MAX_FILE = sum(MAX_SIZES.values()) + 2**20
 MAX_MEMBERS = 16
 MAX_RATIO = 20
+LONGEST_WORD = 64
+"""The longest word a lexicon holds, in characters: longer than any language's compounds, and the index
+of words an edit apart grows with the square of a word's length. A corpus's longer tokens (a URL, a
+string of marks) are left out of lexicons; a model file whose lexicon holds one is refused."""
 """Unpacked over packed size: safetensors barely compress and lfhtr stores them; JSON packs about 5:1."""
 
 

@@ -22,9 +22,10 @@ from lfhtr.atomic import atomic_write
 from lfhtr.cli import app
 from lfhtr.core import plugins
 from lfhtr.errors import CheckpointError, DataError
+from lfhtr.modelfile import LONGEST_WORD
 from lfhtr.pages.locate import page_image
 from lfhtr.pages.parse import PageDocument
-from lfhtr.reading.lexicon import LONGEST_WORD, Lexicon
+from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.reader import Reader
 from lfhtr.session import Session
 from lfhtr.stages import export

@@ -28,6 +28,7 @@ import torch
 
 from lfhtr.core.interfaces import Reading, TextSampler
 from lfhtr.errors import DataError
+from lfhtr.modelfile import LONGEST_WORD
 from lfhtr.reading.charmodel import CharModel
 from lfhtr.text.charset import Charset
 from lfhtr.train.decoding import texts_log_likelihood
@@ -64,11 +65,6 @@ ALTERNATIVES = 3
 """Runners-up reported with each lexicon reading."""
 
 TRAILING_MARKS = ("", ".", ",", ";", ":")
-
-LONGEST_WORD = 64
-"""The longest word a lexicon holds, in characters: longer than any language's compounds, and the index
-of words an edit apart grows with the square of a word's length. Longer tokens of a corpus (a URL, a
-string of marks) are left out."""
 
 UNKNOWN_SHARE = 0.1
 """The share of written words that no lexicon holds (names, old spellings, abbreviations), in the prior

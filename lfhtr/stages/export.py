@@ -32,9 +32,9 @@ from lfhtr.core.network import RecognitionNet
 from lfhtr.errors import LfhtrError
 from lfhtr.imaging.folder import INVERT_BELOW
 from lfhtr.log import log
+from lfhtr.modelfile import LONGEST_WORD
 from lfhtr.outputs import guard_output
 from lfhtr.pipeline import STREAMS, build_pipeline, build_sampler
-from lfhtr.reading.lexicon import LONGEST_WORD
 from lfhtr.reading.reader import load_recognizer
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint
