@@ -95,6 +95,7 @@ def _adapt_session(
     output: str,
     kind: str = "self-training",
     width_scale: str | float = "auto",
+    **strategy: object,
 ) -> Session:
     base, real = pretrained
     options = {
@@ -108,6 +109,7 @@ def _adapt_session(
         "batch_size": 8,
         "save_every": 2,
         **STRATEGY_OPTIONS[kind],
+        **strategy,
     }
     return make_session(model=TINY_MODEL, output=output, adapt=options)
 
@@ -315,3 +317,27 @@ def test_the_held_back_check_trusts_corrections_of_unsure_readings_but_not_rewri
     assert not check.drifting(figures) and figures["changed"] > 0.5
     rewritten = [Reading("xxxxx", 0.99) for _ in range(6)] + start[6:]
     assert check.drifting(check.measure(rewritten))
+
+
+@pytest.mark.parametrize(("rank_by", "probability"), [("score", False), ("probability", True)])
+def test_self_training_ranks_its_pseudo_labels_by_what_it_is_told(
+    rank_by: str,
+    probability: bool,
+    make_session: Callable[..., Session],
+    pretrained: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lfhtr.loops import adaptation
+
+    asked: list[bool] = []
+
+    def recorded(*args: object, probability: bool) -> object:
+        asked.append(probability)
+        return reader_for(*args, probability=probability)
+
+    reader_for = adaptation.reader_for
+    monkeypatch.setattr(adaptation, "reader_for", recorded)
+    adapt.run(session := _adapt_session(make_session, pretrained, f"ranked-{rank_by}", rank_by=rank_by))
+    assert asked == [probability]
+    kept = (session.output / "logs" / "adapt-round-1.tsv").read_text().splitlines()[1:]
+    assert kept and all(0 <= float(line.split("\t")[2]) <= 1 for line in kept)

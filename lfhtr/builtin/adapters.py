@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -25,7 +25,7 @@ class SelfTrainingOptions(AdaptationOptions):
     keep_start: float = Field(0.3, gt=0, le=1, description="Share of images kept in the first round.")
     keep_end: float = Field(0.8, gt=0, le=1, description="Share kept in the last round.")
     min_confidence: float = Field(
-        0.0, ge=0, le=1, description="Never keep readings below this per-character score."
+        0.0, ge=0, le=1, description="Never keep readings below this confidence (see `rank_by`)."
     )
     lexicon: bool = Field(True, description="Snap pseudo-labels to the corpus lexicon before ranking them.")
     decode: str = Field("greedy", pattern="^(greedy|beam)$", description="Decoding used for pseudo-labels.")
@@ -38,6 +38,11 @@ class SelfTrainingOptions(AdaptationOptions):
     stop_change: float = Field(
         0.0, ge=0, le=1, description="Stop early when fewer than this share of pseudo-labels change."
     )
+    rank_by: Literal["score", "probability"] = Field(
+        "score",
+        description="What ranks the pseudo-labels (and `min_confidence` bounds): the decoders' per-character "
+        "score, or the probability of being right, which reads the target five more times a round.",
+    )
 
 
 class SelfTraining(AdaptationStrategy[SelfTrainingOptions]):
@@ -47,6 +52,9 @@ class SelfTraining(AdaptationStrategy[SelfTrainingOptions]):
     def decoding(self) -> DecodeSettings:
         o = self.options
         return DecodeSettings(method=o.decode, lexicon=o.lexicon, char_model=o.char_model)
+
+    def ranks_by_probability(self) -> bool:
+        return self.options.rank_by == "probability"
 
     def choose(self, readings: Sequence[Reading], current: AdaptRound) -> list[int]:
         o = self.options

@@ -229,6 +229,11 @@ class AdaptationStrategy(Plugin[AdaptOptionsT], ABC):
         """How the target is read before ``choose``: greedy, without the lexicon, unless overridden."""
         return DecodeSettings(method="greedy", lexicon=False)
 
+    def ranks_by_probability(self) -> bool:
+        """Whether the readings ``choose`` gets carry the probability of being right as their confidence
+        (the target read five more times a round) rather than the decoders' per-character score."""
+        return False
+
     @abstractmethod
     def choose(self, readings: Sequence[Reading], current: AdaptRound) -> list[int]:
         """Indices of the target readings to use as this round's pseudo-labels."""

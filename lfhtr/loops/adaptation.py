@@ -156,7 +156,7 @@ class AdaptLoop:
             READ_BATCH,
             "adapt.lexicon",
             self.pipeline.sampler,
-            probability=False,  # pseudo-labels are ranked by the per-character score
+            probability=self.strategy.ranks_by_probability(),
         )
 
     @cached_property
