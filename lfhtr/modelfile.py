@@ -57,11 +57,11 @@ attention) about 100 MB of weights, a lexicon of a million words about 30 MB."""
 MAX_FILE = sum(MAX_SIZES.values()) + 2**20
 MAX_MEMBERS = 16
 MAX_RATIO = 20
+"""Unpacked over packed size: safetensors barely compress and lfhtr stores them; JSON packs about 5:1."""
 LONGEST_WORD = 64
 """The longest word a lexicon holds, in characters: longer than any language's compounds, and the index
 of words an edit apart grows with the square of a word's length. A corpus's longer tokens (a URL, a
 string of marks) are left out of lexicons; a model file whose lexicon holds one is refused."""
-"""Unpacked over packed size: safetensors barely compress and lfhtr stores them; JSON packs about 5:1."""
 
 
 def encode_safetensors(tensors: dict[str, torch.Tensor]) -> bytes:

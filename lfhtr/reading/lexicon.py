@@ -65,11 +65,11 @@ ALTERNATIVES = 3
 """Runners-up reported with each lexicon reading."""
 
 TRAILING_MARKS = ("", ".", ",", ";", ":")
+"""The marks a word may end with, each a rival spelling when weighing whether a word is right."""
 
 UNKNOWN_SHARE = 0.1
 """The share of written words that no lexicon holds (names, old spellings, abbreviations), in the prior
 of any text: such a word is spelled as the lexicon's character model says."""
-"""The marks a word may end with, each a rival spelling when weighing whether a word is right."""
 
 
 @dataclass

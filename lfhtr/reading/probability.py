@@ -184,7 +184,9 @@ def drawn_texts(views: Sequence[View], charset: Charset) -> list[str]:
     for log_probs, length in views:
         if length == 0:
             continue
-        paths = torch.multinomial(log_probs[:length].float().exp(), DRAWN, True, generator=generator).T
+        paths = torch.multinomial(
+            log_probs[:length].float().exp(), DRAWN, replacement=True, generator=generator
+        ).T
         changed = torch.ones_like(paths, dtype=torch.bool)
         changed[:, 1:] = paths[:, 1:] != paths[:, :-1]
         kept = changed & (paths != 0)
