@@ -44,9 +44,10 @@ def plot_adaptation(records: list[dict[str, Any]], output: Path) -> bool:
     kept = [(r["trained"], r["kept"] / max(1, r["images"])) for r in rounds if "kept" in r]
     if kept:
         axes.plot(*zip(*kept), "s--", color="tab:grey", label="share kept")
-    conf = [(r["trained"], r["mean_score_kept"]) for r in rounds if "mean_score_kept" in r]
-    if conf:
-        axes.plot(*zip(*conf), "^:", color="tab:green", label="mean score kept")
+    for figure in ("probability", "score"):
+        kept_mean = [(r["trained"], r[f"mean_{figure}_kept"]) for r in rounds if f"mean_{figure}_kept" in r]
+        if kept_mean:
+            axes.plot(*zip(*kept_mean), "^:", color="tab:green", label=f"mean {figure} kept")
     cer = [(r["trained"], r["monitor"]["cer"]) for r in rounds if r.get("monitor")]
     if cer:
         axes.plot(*zip(*cer), "o-", color="tab:red", label="monitor greedy CER")

@@ -127,7 +127,7 @@ def test_monitor_labels_never_reach_the_training_loss(
     assert not any("SENTINEL" in text for text in trained_texts)
     real_names = {f"r{i:02d}.png" for i in range(24)}
     header, *kept = (session.output / "logs" / "adapt-round-1.tsv").read_text().splitlines()
-    assert header == "file\ttext\tscore"
+    assert header == f"file\ttext\t{'probability' if kind == 'self-training' else 'score'}"
     assert all(line.split("\t")[0] in real_names for line in kept)
     if kind == "consistency":
         assert (session.output / "checkpoints" / "adapted.pt").exists()
@@ -337,7 +337,11 @@ def test_self_training_ranks_its_pseudo_labels_by_what_it_is_told(
 
     reader_for = adaptation.reader_for
     monkeypatch.setattr(adaptation, "reader_for", recorded)
-    adapt.run(session := _adapt_session(make_session, pretrained, f"ranked-{rank_by}", rank_by=rank_by))
+    session = _adapt_session(make_session, pretrained, f"ranked-{rank_by}", rank_by=rank_by, held_back=0.34)
+    adapt.run(session)
     assert asked == [probability]
-    kept = (session.output / "logs" / "adapt-round-1.tsv").read_text().splitlines()[1:]
+    header, *kept = (session.output / "logs" / "adapt-round-1.tsv").read_text().splitlines()
+    assert header.split("\t")[2] == rank_by
     assert kept and all(0 <= float(line.split("\t")[2]) <= 1 for line in kept)
+    record = json.loads((session.output / "logs" / "adapt.jsonl").read_text().splitlines()[0])
+    assert 0 <= record[f"mean_{rank_by}_kept"] <= 1 and rank_by in record["held_back"]

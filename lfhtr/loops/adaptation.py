@@ -156,13 +156,18 @@ class AdaptLoop:
             READ_BATCH,
             "adapt.lexicon",
             self.pipeline.sampler,
-            probability=self.strategy.ranks_by_probability(),
+            probability=self._ranking == "probability",
         )
+
+    @cached_property
+    def _ranking(self) -> str:
+        """The name of the figure that ranks the pseudo-labels, as the logs and TSVs call it."""
+        return "probability" if self.strategy.ranks_by_probability() else "score"
 
     @cached_property
     def _held_back(self) -> HeldBackCheck:
         indices = held_back_indices(len(self.target.images), self.options.held_back, self.session.spec.seed)
-        check = HeldBackCheck(indices)
+        check = HeldBackCheck(indices, figure=self._ranking)
         check.load_state_dict(self.state.get("held_back", {}))
         return check
 
@@ -276,14 +281,15 @@ class AdaptLoop:
         self, r: int, readings: list[Reading], kept: list[int], changed: int, held: dict[str, float] | None
     ) -> None:
         chosen = [readings[i].confidence for i in kept]
+        mean = f"mean_{self._ranking}"
         record: dict[str, Any] = {
             "round": r + 1,  # the round these labels train; its figures are of the model that chose them
             "time": time.time(),
             "images": len(readings),
             "kept": len(kept),
             "changed": changed,
-            "mean_score_kept": sum(chosen) / max(1, len(chosen)),
-            "mean_score_all": sum(x.confidence for x in readings) / max(1, len(readings)),
+            f"{mean}_kept": sum(chosen) / max(1, len(chosen)),
+            f"{mean}_all": sum(x.confidence for x in readings) / max(1, len(readings)),
             "monitor": self._monitor_metrics(),
             "held_back": held,
         }
@@ -291,7 +297,7 @@ class AdaptLoop:
             runlog.append(self.paths.log, record)
             atomic_write(
                 self.paths.log.parent / f"adapt-round-{r + 1}.tsv",
-                tsv.row("file", "text", "score")
+                tsv.row("file", "text", self._ranking)
                 + "".join(
                     tsv.row(self.target.names[i], readings[i].text, f"{readings[i].confidence:.4f}")
                     for i in kept
@@ -300,7 +306,7 @@ class AdaptLoop:
         shown = f", monitor greedy CER {record['monitor']['cer']:.4f}" if record["monitor"] else ""
         log.info(
             f"adapt round {r + 1}: kept {len(kept)}/{len(readings)}, "
-            f"mean score {record['mean_score_kept']:.3f}, changed {changed}{shown}"
+            f"mean {self._ranking} {record[f'{mean}_kept']:.3f}, changed {changed}{shown}"
         )
 
     def _describe(self, stage: str, **extra: Any) -> dict[str, Any]:

@@ -54,10 +54,12 @@ class HeldBackCheck:
     """The start model's readings of them (in the strategy's decoding), set by the first measure."""
     surest: list[int] = field(default_factory=list)
     """Positions in ``start`` of its most confident readings."""
+    figure: str = "score"
+    """The name of the readings' confidence (what ranks the pseudo-labels), for the round's record."""
 
     def measure(self, readings: Sequence[Reading]) -> dict[str, float]:
         """A round's figures from its readings of the held-back images: the share of characters changed
-        in the start's surest readings and in all of them, and their mean score."""
+        in the start's surest readings and in all of them, and their mean confidence (named ``figure``)."""
         texts = [r.text for r in readings]
         if not self.start:
             self.start = texts
@@ -68,7 +70,7 @@ class HeldBackCheck:
                 [self.start[i] for i in self.surest], [texts[i] for i in self.surest]
             ),
             "changed": disagreement(self.start, texts),
-            "score": sum(r.confidence for r in readings) / max(1, len(readings)),
+            self.figure: sum(r.confidence for r in readings) / max(1, len(readings)),
         }
 
     @staticmethod
