@@ -4,13 +4,15 @@ not decide; for a line, the share of its characters that the other views leave a
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
 from lfhtr.core.interfaces import Reading
-from lfhtr.reading import probability
+from lfhtr.core.settings import DecodeSettings
+from lfhtr.reading import probability, reader
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.reading.probability import probable, probable_line, text_probabilities
 from lfhtr.reading.reader import Reader
@@ -175,3 +177,21 @@ def test_the_networks_odds_between_a_word_and_its_other_case_are_softened() -> N
     weighed = probable(lexicon.snap(frames, 5, raw), raw, [(frames, 5)], CHARSET, lexicon)
     odds = (0.98 / 0.01) ** probability.SHARPNESS  # "Cat" against "cat", as the network sees them, softened
     assert weighed.text == "cat" and weighed.confidence == pytest.approx(odds / (odds + 1), abs=0.02)
+
+
+@pytest.mark.parametrize(("char_model", "weight"), [(0.0, DecodeSettings().char_model), (0.3, 0.3)])
+def test_the_language_weighs_what_the_lexicon_leaves_open_whether_or_not_the_search_used_it(
+    char_model: float, weight: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    words = [np.full((32, 60 + 30 * i), 255, np.uint8) for i in range(2)]
+    for i, word in enumerate(words):
+        word[10:22, 6 : 50 + 30 * i : 7] = 0
+    weights = []
+
+    def recorded(*args: Any) -> Reading:
+        weights.append(args[5])  # language_weight
+        return probable(*args)
+
+    monkeypatch.setattr(reader, "probable", recorded)
+    Reader.load("en", char_model=char_model).read(words)
+    assert weights == [weight] * len(words)

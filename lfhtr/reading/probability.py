@@ -124,7 +124,8 @@ def probable(
     """``reading`` with its confidence (and its alternatives') the probability of being what is written.
 
     ``raw`` is the network's own reading, before the lexicon; ``views`` the image's outputs, its own first;
-    ``language_weight`` the weight of the lexicon's character model in the search that read it (0: none).
+    ``language_weight`` the weight of the language's prior (the lexicon and its character model) for a
+    reading the lexicon did not decide (0: none, the network's probability alone).
     """
     rivals = lexicon.rivals(reading.text, raw.text) if lexicon is not None else None
     if lexicon is not None and language_weight > 0 and (rivals is None or not lexicon.knows(reading.text)):

@@ -230,7 +230,9 @@ class Reader:
         share of its characters that are right (read at every view)."""
         seen, read = views(self.recognizer, images, self.batch_size, outputs, advance)
         charset = self.recognizer.charset
-        weight = self.decode.char_model if self.guided else 0.0
+        # the language weighs what the lexicon did not decide, at the search's weight or, where the search
+        # snapped its reading without the character model, at the default one
+        weight = self.decode.char_model if self.guided else DecodeSettings().char_model
         scored = []
         for i, reading in enumerate(readings):
             if self.recognizer.unit == "line":
