@@ -127,7 +127,7 @@ def test_monitor_labels_never_reach_the_training_loss(
     assert not any("SENTINEL" in text for text in trained_texts)
     real_names = {f"r{i:02d}.png" for i in range(24)}
     header, *kept = (session.output / "logs" / "adapt-round-1.tsv").read_text().splitlines()
-    assert header == f"file\ttext\t{'probability' if kind == 'self-training' else 'score'}"
+    assert header == "file\ttext\tscore"
     assert all(line.split("\t")[0] in real_names for line in kept)
     if kind == "consistency":
         assert (session.output / "checkpoints" / "adapted.pt").exists()

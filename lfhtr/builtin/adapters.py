@@ -39,9 +39,9 @@ class SelfTrainingOptions(AdaptationOptions):
         0.0, ge=0, le=1, description="Stop early when fewer than this share of pseudo-labels change."
     )
     rank_by: Literal["score", "probability"] = Field(
-        "probability",
-        description="What ranks the pseudo-labels (and `min_confidence` bounds): the probability of being "
-        "right, which reads the target five more times a round, or the decoders' per-character score.",
+        "score",
+        description="What ranks the pseudo-labels (and `min_confidence` bounds): the decoders' per-character "
+        "score, or the probability of being right, which reads the target five more times a round.",
     )
 
 
