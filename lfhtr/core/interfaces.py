@@ -162,7 +162,13 @@ class AdaptationOptions(PluginOptions):
     steps_per_round: int = Field(400, ge=1, description="Optimiser steps per round.")
     batch_size: int = Field(32, ge=2)
     lr: float = Field(3e-4, gt=0, le=10, description="Peak learning rate across all rounds.")
-    synthetic_share: float = Field(0.5, ge=0, lt=1, description="Share of each batch that is synthetic.")
+    synthetic_share: float = Field(
+        0.25,
+        ge=0,
+        lt=1,
+        description="Share of each batch that is synthetic: it keeps the model reading what it read before "
+        "(0.5: half as many real images a step, which adapt more slowly).",
+    )
     augment: bool = Field(True, description="Apply the spec's augmenters to real images too.")
     save_every: int = Field(100, ge=1, description="Checkpoint every this many steps within a round.")
     held_back: float = Field(
