@@ -167,7 +167,7 @@ class AdaptationOptions(PluginOptions):
         ge=0,
         lt=1,
         description="Share of each batch that is synthetic: it keeps the model reading what it read before "
-        "(0.5: half as many real images a step, which adapt more slowly).",
+        "(at 0.5 a step trains on two real images where 0.25 trains on three, and adapts more slowly).",
     )
     augment: bool = Field(True, description="Apply the spec's augmenters to real images too.")
     save_every: int = Field(100, ge=1, description="Checkpoint every this many steps within a round.")
