@@ -159,6 +159,44 @@ def _fail_training_at(monkeypatch: pytest.MonkeyPatch, call: int, error: BaseExc
     monkeypatch.setattr(Trainer, "train_step", failing)
 
 
+@pytest.mark.parametrize(
+    ("trainable", "share", "rounds", "steps"),
+    [
+        (180, 0.25, 16, 98),
+        (270, 0.25, 11, 146),
+        (1350, 0.25, 8, 400),
+        (20, 0.25, 16, 50),
+        (180, 0.5, 11, 146),
+    ],
+)
+def test_auto_rounds_show_each_trainable_image_alike_and_small_targets_get_more_of_them(
+    trainable: int, share: float, rounds: int, steps: int
+) -> None:
+    from lfhtr.builtin.adapters import SelfTrainingOptions
+    from lfhtr.loops.roundplan import RoundPlan, plan_rounds
+
+    options = SelfTrainingOptions(batch_size=32, synthetic_share=share)
+    assert (options.rounds, options.steps_per_round) == ("auto", "auto")
+    assert plan_rounds(options, trainable) == RoundPlan(rounds, steps)
+    given = options.model_copy(update={"rounds": 3, "steps_per_round": 7})
+    assert plan_rounds(given, trainable) == RoundPlan(3, 7)
+    assert plan_rounds(options.model_copy(update={"steps_per_round": 400}), trainable) == RoundPlan(8, 400)
+
+
+def test_auto_rounds_train_as_many_steps_as_the_target_asks(
+    make_session: Callable[..., Session],
+    pretrained: tuple[Path, Path],
+    trained_texts: list[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = _adapt_session(make_session, pretrained, "auto-length", width_scale=1.0, rounds=1)
+    session.spec.adapt.steps_per_round = "auto"
+    with caplog.at_level(logging.INFO, logger="lfhtr"):
+        adapt.run(session)
+    assert "(0 held back), rounds: 1 of 52 steps" in caplog.text  # 13 passes over 24 images, 6 a batch
+    assert len(trained_texts) == 52 * 8
+
+
 def test_adapt_resumes_mid_round_to_the_same_model(
     make_session: Callable[..., Session], pretrained: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

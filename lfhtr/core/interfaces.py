@@ -158,8 +158,16 @@ class AdaptationOptions(PluginOptions):
     checkpoint: str | None = Field(
         None, description="Model to start from; default: the best pretrain checkpoint."
     )
-    rounds: int = Field(8, ge=1, description="Self-training rounds.")
-    steps_per_round: int = Field(400, ge=1, description="Optimiser steps per round.")
+    rounds: Literal["auto"] | Annotated[int, Field(ge=1)] = Field(
+        "auto",
+        description="Self-training rounds; auto: 8, or up to 16 while rounds are short (a small target), "
+        "so that the rounds train 1,600 steps in all.",
+    )
+    steps_per_round: Literal["auto"] | Annotated[int, Field(ge=1)] = Field(
+        "auto",
+        description="Optimiser steps per round; auto: enough to show each image it may train on about 13 "
+        "times (from 50 to 400 steps), so a small target is read again before its errors are learnt.",
+    )
     batch_size: int = Field(32, ge=2)
     lr: float = Field(3e-4, gt=0, le=10, description="Peak learning rate across all rounds.")
     synthetic_share: float = Field(

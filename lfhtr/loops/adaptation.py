@@ -31,6 +31,7 @@ from lfhtr.log import log
 from lfhtr.loops.heldback import HeldBackCheck, held_back_indices
 from lfhtr.loops.interrupt import saving_on_interrupt
 from lfhtr.loops.metadata import checkpoint_meta
+from lfhtr.loops.roundplan import RoundPlan
 from lfhtr.pipeline import STREAMS, SynthPipeline
 from lfhtr.plots import plot_adaptation
 from lfhtr.progress import progress
@@ -70,6 +71,8 @@ class AdaptLoop:
     target: ImageSet
     monitor: LabelledImages | None
     paths: AdaptPaths
+    plan: RoundPlan
+    """``adapt.rounds`` and ``adapt.steps_per_round``, resolved."""
     ranks: Ranks = SINGLE_PROCESS
     model: torch.nn.Module | None = None  # the trainer's objective, DDP-wrapped under torchrun
     state: dict[str, Any] = field(default_factory=fresh_state)
@@ -101,7 +104,7 @@ class AdaptLoop:
         if state["width_scale"] is None:
             state["width_scale"] = self._width_scale()
         self.trainer.recognizer.width_scale = state["width_scale"]
-        while state["round"] < self.options.rounds:
+        while state["round"] < self.plan.rounds:
             r = state["round"]
             if state["labels"] is None:
                 labels = self._choose(r)
@@ -128,7 +131,7 @@ class AdaptLoop:
     def _view(self, r: int, pseudo_labels: Sequence[tuple[np.ndarray, str]]) -> AdaptRound:
         return AdaptRound(
             r,
-            self.options.rounds,
+            self.plan.rounds,
             self.charset,
             self._trainable,
             pseudo_labels,
@@ -224,7 +227,7 @@ class AdaptLoop:
         Everything random derives from (seed, step, rank), so a resumed round repeats its batches and no
         two ranks draw the same ones.
         """
-        o, state = self.options, self.state
+        o, state, plan = self.options, self.state, self.plan
         index = {name: i for i, name in enumerate(self.target.names)}
         items = [(self.target.images[index[name]], text) for name, text in state["labels"] if name in index]
         if len(items) < len(state["labels"]):
@@ -246,13 +249,13 @@ class AdaptLoop:
             ) as stop,
         ):
             task = bar.add_task(
-                f"round {r + 1}/{o.rounds}",
-                total=o.steps_per_round,
+                f"round {r + 1}/{plan.rounds}",
+                total=plan.steps_per_round,
                 completed=state["step_in_round"],
                 status=status,
             )
-            while state["step_in_round"] < o.steps_per_round:
-                step = r * o.steps_per_round + state["step_in_round"]
+            while state["step_in_round"] < plan.steps_per_round:
+                step = r * plan.steps_per_round + state["step_in_round"]
                 draw = step * self.ranks.world + self.ranks.rank
                 rng = random.Random(self.session.spec.seed * 1_000_003 + draw)
                 real_images, real_texts = self.strategy.real_batch(view, rng, o.batch_size - synthetic)

@@ -10,6 +10,8 @@ from lfhtr.datasets.sets import load_unlabelled
 from lfhtr.errors import SpecError
 from lfhtr.log import log
 from lfhtr.loops.adaptation import AdaptLoop, AdaptPaths
+from lfhtr.loops.heldback import held_back_indices
+from lfhtr.loops.roundplan import plan_rounds
 from lfhtr.pipeline import build_pipeline
 from lfhtr.reading.reader import load_recognizer
 from lfhtr.session import Session
@@ -43,8 +45,10 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     monitor = (
         load_labelled(o.monitor, session.resolve, recognizer.height, recognizer.unit) if o.monitor else None
     )
+    held_back = len(held_back_indices(len(target.images), o.held_back, session.spec.seed))
+    plan = plan_rounds(o, len(target.images) - held_back)
     trainer = Trainer(
-        recognizer, Schedule(o.rounds * o.steps_per_round, o.lr), device, session.spec.hardware.amp
+        recognizer, Schedule(plan.rounds * plan.steps_per_round, o.lr), device, session.spec.hardware.amp
     )
     loop = AdaptLoop(
         session,
@@ -54,6 +58,7 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
         target,
         monitor,
         paths,
+        plan,
         ranks,
         distributed.wrap(trainer.objective, ranks, device),
     )
@@ -63,7 +68,10 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
         paths.log.unlink(missing_ok=True)
     if ranks.main:
         record_start(session, "adapt")
-    log.info(f"adapt: {strategy.kind} from {base.name} on {len(target.images)} unlabelled images")
+    log.info(
+        f"adapt: {strategy.kind} from {base.name} on {len(target.images)} unlabelled images "
+        f"({held_back} held back), rounds: {plan.rounds} of {plan.steps_per_round} steps"
+    )
     adapted = loop.run()
     distributed.finish(ranks)
     return adapted
