@@ -192,6 +192,11 @@ class AdaptationOptions(PluginOptions):
         "adapted model); auto: the width the model reads the unlabelled target most confidently at.",
     )
 
+    @property
+    def synthetic_per_batch(self) -> int:
+        """How many images of each training batch are synthetic; the rest are the target's."""
+        return round(self.batch_size * self.synthetic_share)
+
 
 AdaptOptionsT = TypeVar("AdaptOptionsT", bound=AdaptationOptions)
 

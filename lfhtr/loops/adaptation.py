@@ -236,7 +236,7 @@ class AdaptLoop:
                 f"adapt: {gone} pseudo-labelled images are no longer in adapt.target; training without them"
             )
         view = self._view(r, items)
-        synthetic = round(o.batch_size * o.synthetic_share)
+        synthetic = o.synthetic_per_batch
         status = f"{len(items)} labels"
         with (
             progress("step") as bar,

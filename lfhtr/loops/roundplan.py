@@ -40,7 +40,7 @@ def plan_rounds(options: AdaptationOptions, trainable: int) -> RoundPlan:
     show each of the ``trainable`` images ``PASSES`` times through the batches' real part, from
     ``LEAST_STEPS`` to ``MOST_STEPS``; then as many rounds as make ``TRAINING_STEPS`` in all, from
     ``LEAST_ROUNDS`` to ``MOST_ROUNDS``."""
-    real_per_step = max(1, options.batch_size - round(options.batch_size * options.synthetic_share))
+    real_per_step = max(1, options.batch_size - options.synthetic_per_batch)
     steps = (
         options.steps_per_round
         if isinstance(options.steps_per_round, int)
