@@ -39,6 +39,14 @@ def test_invalid_option_value_names_the_field() -> None:
         specs.validate({"pretrain": {"steps": "many"}})
 
 
+def test_a_field_that_takes_auto_or_a_number_names_itself_and_both_choices() -> None:
+    with pytest.raises(SpecError) as caught:
+        specs.validate({"adapt": {"kind": "self-training", "steps_per_round": 0}})
+    assert str(caught.value) == (
+        "spec: adapt.steps_per_round: Input should be 'auto'; or Input should be greater than or equal to 1"
+    )
+
+
 def test_unknown_fields_are_rejected_with_the_field_they_misspell() -> None:
     with pytest.raises(SpecError, match=r"renderer\.fontz: unknown field; did you mean renderer\.fonts\?"):
         specs.validate({"renderer": {"kind": "font", "fontz": []}})

@@ -238,8 +238,9 @@ def _real_keys(loc: tuple[Any, ...], data: Any) -> list[Any]:
     keys: list[Any] = []
     node = data
     for key in loc:
-        if isinstance(node, dict) and key not in node and isinstance(key, str) and keys:
-            continue  # a discriminator tag such as 'crnn-ctc', not a real key
+        tagged = isinstance(node, (str, int, float)) or (isinstance(node, dict) and key not in node)
+        if tagged and isinstance(key, str) and keys:
+            continue  # a union tag such as 'crnn-ctc' or "literal['auto']", not a real key
         keys.append(key)
         node = _child(node, key)
     return keys
@@ -287,14 +288,16 @@ def _known_field_like(keys: list[Any], data: dict[str, Any]) -> str | None:
 
 
 def format_validation_error(exc: ValidationError, data: Any, source: str) -> str:
-    first = exc.errors()[0]
+    errors = exc.errors()
+    first = errors[0]
     keys = _real_keys(tuple(first["loc"]), data)
-    message = first["msg"]
+    here = [error for error in errors if _real_keys(tuple(error["loc"]), data) == keys]
+    message = "; or ".join(dict.fromkeys(error["msg"] for error in here))  # each branch of a union
     if first["type"] == "extra_forbidden":
         like = _known_field_like(keys, data) if keys else None
         message = f"unknown field; did you mean {like}?" if like else "unknown field; remove it"
         message += " (every field: `lfhtr spec schema`)"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    more = f" (and {len(errors) - len(here)} more)" if len(errors) > len(here) else ""
     return f"{source}: {_location(keys)}: {message}{more}"
 
 
