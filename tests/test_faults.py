@@ -253,6 +253,19 @@ def test_checkpoint_for_another_charset_is_a_clear_error(make_session: Callable[
     )
 
 
+def test_shipped_model_for_another_charset_names_the_spec_that_reads_it(
+    make_session: Callable[..., Session],
+) -> None:
+    """`init --language de` writes a longer charset than the shipped `de` was trained for: the error
+    says how to write a spec that reads it instead of a bare refusal."""
+    session = make_session(charset="abcdefghijklmnopqrstuvwxyz")
+    result = CliRunner().invoke(
+        app, ["run", "transcribe", str(session.source), "--checkpoint", "DE", "--images", str(session.output)]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "lfhtr init SPEC --from de" in " ".join(result.output.split())
+
+
 def _snapshot(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -22,6 +22,7 @@ from lfhtr.pipeline import build_pipeline
 from lfhtr.reading.metrics import error_rates
 from lfhtr.stages import evaluate, export, pretrain, transcribe
 from lfhtr.text.lines import draw_line
+from lfhtr.train.batching import normalise
 from lfhtr.train.recognizer import Recognizer
 from lfhtr.train.warmstart import warm_start
 from tests.test_pages import FIXTURES, VERSIONS, pages  # noqa: F401  (the fixture)
@@ -87,6 +88,19 @@ def test_a_slanted_line_is_turned_level_by_its_baseline() -> None:
     level = np.asarray(cut_region(page, box, [(20, 60), (200, 100), (380, 140)]))
     inked_rows = [int((image < 128).any(axis=1).sum()) for image in (as_cut, level)]
     assert inked_rows[1] < 15 < inked_rows[0]
+
+
+def test_a_polygon_that_hugs_the_ink_is_cut_out_on_its_own_paper() -> None:
+    """kraken's and eScriptorium's polygons leave most of their box outside: filled white, that
+    majority would be taken for the paper when the line is normalised, and the grey paper for ink."""
+    page = Image.new("L", (400, 200), 170)
+    draw = ImageDraw.Draw(page)
+    draw.line([(40, 100), (360, 100)], fill=20, width=5)
+    hugging = [(30.0, 90.0), (370.0, 90.0), (370.0, 110.0), (200.0, 170.0), (30.0, 110.0), (30.0, 30.0)]
+    for baseline in (None, [(40.0, 100.0), (200.0, 110.0), (360.0, 130.0)]):
+        cut = np.asarray(cut_region(page, hugging, baseline))
+        assert (cut > 150).mean() > 0.8 and not (cut > 200).any()  # paper grey everywhere, none white
+        assert (normalise(cut) > 0.5).mean() < 0.2  # only the ink reads as ink
 
 
 @pytest.mark.parametrize("version", VERSIONS)

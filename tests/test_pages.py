@@ -96,7 +96,9 @@ def test_outside_the_polygon_is_paper(tmp_path: Path) -> None:
     )
     assert full.shape == cut.shape and full.shape[0] == 54
     lower_right = (slice(-8, None), slice(-20, None))
-    assert (cut[lower_right] == 255).all() and (full[lower_right] == 180).all()
+    assert (cut[lower_right] == 180).all() and (full[lower_right] == 180).all()  # the paper's grey
+    stroke_outside = (slice(23, 25), slice(90, 120))  # the stroke beyond the triangle's long side
+    assert (full[stroke_outside] < 100).all() and (cut[stroke_outside] == 180).all()
 
 
 def test_a_scan_of_another_size_is_read_with_scaled_coordinates(

@@ -1,8 +1,11 @@
 """Cutting the word or line regions of page scans out as images the recogniser reads.
 
-Each region becomes one image, cut out by its polygon with everything outside set to white paper (as the
-word images of gw-dev are), straightened by its baseline where the file gives one, and named
-``<xml file stem>/<region id>``. What cannot be used is skipped with its reason, never fatal.
+Each region becomes one image, cut out by its polygon with everything outside set to the paper's own
+grey (the median inside the polygon), straightened by its baseline where the file gives one, and named
+``<xml file stem>/<region id>``. White would do for a box, but polygons that hug the ink (kraken's,
+eScriptorium's) leave most of their box outside: a white majority would pass for the paper when the
+image is normalised (``lfhtr.train.batching.normalise``), and the real paper for faint ink. What
+cannot be used is skipped with its reason, never fatal.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from lfhtr.errors import DataError
@@ -22,18 +26,19 @@ from lfhtr.pages.straighten import Point, straighten
 
 
 def cut_region(page: Image.Image, polygon: list[Point], baseline: list[Point] | None = None) -> Image.Image:
-    """The polygon's bounding box from the page, white outside the polygon, straightened by the
+    """The polygon's bounding box from the page, paper outside the polygon, straightened by the
     ``baseline`` (page coordinates) if given: turned level, and unbent where the baseline curves."""
-    cut, (left, top) = _cut(page, polygon)
+    cut, (left, top), paper = _cut(page, polygon)
     if not baseline:
         return cut
     return straighten(
-        cut, [(x - left, y - top) for x, y in baseline], [(x - left, y - top) for x, y in polygon]
+        cut, [(x - left, y - top) for x, y in baseline], [(x - left, y - top) for x, y in polygon], paper
     )
 
 
-def _cut(page: Image.Image, polygon: list[Point]) -> tuple[Image.Image, tuple[int, int]]:
-    """The polygon's bounding box from the page, white outside the polygon, and the box's top left."""
+def _cut(page: Image.Image, polygon: list[Point]) -> tuple[Image.Image, tuple[int, int], int]:
+    """The polygon's bounding box from the page, paper outside the polygon, the box's top left and the
+    paper's grey."""
     xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
     left, top = max(0, int(min(xs))), max(0, int(min(ys)))
     right, bottom = min(page.width, int(max(xs)) + 1), min(page.height, int(max(ys)) + 1)
@@ -42,7 +47,9 @@ def _cut(page: Image.Image, polygon: list[Point]) -> tuple[Image.Image, tuple[in
     crop = page.crop((left, top, right, bottom))
     mask = Image.new("L", crop.size, 0)
     ImageDraw.Draw(mask).polygon([(x - left, y - top) for x, y in polygon], fill=255)
-    return Image.composite(crop, Image.new("L", crop.size, 255), mask), (left, top)
+    inside = np.asarray(crop)[np.asarray(mask) > 0]
+    paper = int(np.median(inside)) if inside.size else 255
+    return Image.composite(crop, Image.new("L", crop.size, paper), mask), (left, top), paper
 
 
 @dataclass

@@ -22,9 +22,11 @@ MIN_BEND = 2
 """Pixels a column must move for a bent baseline to be unbent."""
 
 
-def straighten(line: Image.Image, baseline: list[Point], outline: list[Point]) -> Image.Image:
-    """``line`` (white paper, dark ink) with ``baseline`` made level; both it and the line's ``outline``
-    polygon are in the image's coordinates.
+def straighten(
+    line: Image.Image, baseline: list[Point], outline: list[Point], paper: int = 255
+) -> Image.Image:
+    """``line`` (dark ink on paper of grey ``paper``) with ``baseline`` made level; both it and the line's
+    ``outline`` polygon are in the image's coordinates. What turning and unbending uncover is paper.
 
     A turned image is cut back to its turned outline: the corners that turning adds are as tall as the
     line is long times the slope, and would shrink the writing when the line is scaled to the model's
@@ -32,14 +34,14 @@ def straighten(line: Image.Image, baseline: list[Point], outline: list[Point]) -
     """
     angle = _baseline_angle(baseline)
     if abs(angle) >= MIN_TURN:
-        turned = line.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+        turned = line.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=paper)
         xs, ys = zip(*(_turned(point, angle, line.size, turned.size) for point in outline))
         left, top = max(0, math.floor(min(xs))), max(0, math.floor(min(ys)))
         right, bottom = min(turned.width, math.ceil(max(xs))), min(turned.height, math.ceil(max(ys)))
         baseline = [_turned(point, angle, line.size, turned.size) for point in baseline]
         baseline = [(x - left, y - top) for x, y in baseline]
         line = turned.crop((left, top, right, bottom))
-    return _unbent(line, baseline)
+    return _unbent(line, baseline, paper)
 
 
 def _baseline_angle(baseline: list[Point]) -> float:
@@ -70,7 +72,7 @@ def _turned(point: Point, angle: float, before: tuple[int, int], after: tuple[in
     )
 
 
-def _unbent(line: Image.Image, baseline: list[Point]) -> Image.Image:
+def _unbent(line: Image.Image, baseline: list[Point], paper: int) -> Image.Image:
     """Each column moved so the baseline (followed between its points, held beyond its ends) runs at
     one height; the image grows by the span moved, so no ink is cut off."""
     if len(baseline) < 3:
@@ -85,6 +87,6 @@ def _unbent(line: Image.Image, baseline: list[Point]) -> Image.Image:
     pixels = np.asarray(line)
     rows = np.arange(line.height + high - low)[:, None] + shift[None, :] - high
     inside = (rows >= 0) & (rows < line.height)
-    out = np.full(rows.shape, 255, dtype=pixels.dtype)
+    out = np.full(rows.shape, paper, dtype=pixels.dtype)
     out[inside] = pixels[np.clip(rows, 0, line.height - 1), columns[None, :]][inside]
     return Image.fromarray(out)

@@ -41,9 +41,21 @@ def load_recognizer(session: Session, path: Path, device: torch.device) -> Recog
     if recognizer.charset != session.charset:
         raise CheckpointError(
             f"{path}: trained for charset {recognizer.charset.chars!r}, but the spec's charset differs; "
-            "use the spec the model was trained with or retrain."
+            f"{_charset_fix(path)}"
         )
     return recognizer
+
+
+def _charset_fix(path: Path) -> str:
+    """How to get a spec that reads ``path``: a model file names its own spec (``init --from``), where a
+    checkpoint can only be read with the spec that trained it."""
+    if path.suffix != modelfile.SUFFIX:
+        return "use the spec the model was trained with or retrain."
+    name = next((s.name for s in pretrained.available().values() if s.path == path), str(path))
+    return (
+        f"write a spec with the model's charset: lfhtr init SPEC --from {name} (with --language for its "
+        "word list), or retrain."
+    )
 
 
 GREEDY = DecodeSettings(method="greedy", lexicon=False)
