@@ -22,9 +22,7 @@ MIN_BEND = 2
 """Pixels a column must move for a bent baseline to be unbent."""
 
 
-def straighten(
-    line: Image.Image, baseline: list[Point], outline: list[Point], paper: int = 255
-) -> Image.Image:
+def straighten(line: Image.Image, baseline: list[Point], outline: list[Point], paper: int) -> Image.Image:
     """``line`` (dark ink on paper of grey ``paper``) with ``baseline`` made level; both it and the line's
     ``outline`` polygon are in the image's coordinates. What turning and unbending uncover is paper.
 
