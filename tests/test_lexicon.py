@@ -6,8 +6,10 @@ import pytest
 import torch
 
 from lfhtr.core.interfaces import Reading
+from lfhtr.reading import lexicon as lexicon_module
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.text.charset import DEFAULT_CHARSET, Charset
+from lfhtr.train.decoding import align
 
 CHARSET = Charset(DEFAULT_CHARSET)
 
@@ -116,3 +118,46 @@ def test_a_line_is_snapped_word_by_word_and_its_confidence_does_not_shrink_with_
     assert snapped.text == "the house of Washington,"  # the name is kept as read, its comma too
     assert snapped.confidence > 0.5  # the mean of its words' confidences, not their product
     assert "the horse of Washington," in [text for text, _ in snapped.alternatives]
+
+
+def test_the_path_that_reads_a_text_gives_each_character_its_frames() -> None:
+    log_probs = ctc_frames(clear("good"))  # a blank frame after each character's
+    assert align(log_probs, len(log_probs), CHARSET.encode("good")) == [(0, 0), (2, 2), (4, 4), (6, 6)]
+    squeezed = ctc_frames(clear("go"))  # 4 frames cannot read "good": its two o's need a blank between
+    assert align(squeezed, len(squeezed), CHARSET.encode("good")) is None
+
+
+def test_a_long_line_is_snapped_as_if_each_word_were_weighed_in_the_whole_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each word's candidates are scored on the frames of the word and its neighbours only; far words
+    read the same whatever the candidate, so texts and posteriors are those of the whole line's."""
+    lines = Charset(DEFAULT_CHARSET + " ")
+    lexicon = Lexicon({"the": 0.3, "house": 0.2, "horse": 0.2, "of": 0.1, "mount": 0.1, "vernon": 0.1}, lines)
+    read = "the hause of the horse of Mount Vernan"
+    columns = clear(read, 0.95)
+    columns[5] = {"a": 0.55, "o": 0.4}
+    columns[19] = {"r": 0.5, "u": 0.45}
+    columns[36] = {"a": 0.55, "o": 0.4}
+    log_probs = ctc_frames(columns, lines)
+    windowed = lexicon.snap(log_probs, len(log_probs), Reading(read, 0.9))
+    monkeypatch.setattr(lexicon_module, "CONTEXT_WORDS", 100)
+    whole = lexicon.snap(log_probs, len(log_probs), Reading(read, 0.9))
+    assert windowed.text == whole.text == "the house of the horse of Mount Vernon"
+    assert windowed.confidence == pytest.approx(whole.confidence, rel=1e-6)
+    assert [text for text, _ in windowed.alternatives] == [text for text, _ in whole.alternatives]
+    for (_, ours), (_, theirs) in zip(windowed.alternatives, whole.alternatives):
+        assert ours == pytest.approx(theirs, rel=1e-6)
+
+
+def test_a_word_is_weighed_on_its_own_frames_and_its_neighbours_spaces_included() -> None:
+    lines = Charset(DEFAULT_CHARSET + " ")
+    log_probs = ctc_frames(clear("aa bb cc dd"), lines)  # character i on frame 2i, a blank after it
+    windows = lexicon_module._windows(log_probs, len(log_probs), "aa bb cc dd", lines)
+    assert windows is not None
+    first, third = windows[0], windows[2]
+    assert (first.first, first.last, first.start, first.end) == (0, 1, 0, 12)  # up to the c's
+    assert (first.lead, first.trail) == ("", " ")
+    assert (third.first, third.last, third.start, third.end) == (1, 3, 3, len(log_probs))  # after the last a
+    assert (third.lead, third.trail) == (" ", "")
+    assert lexicon_module._windows(log_probs[:10], 10, "aa bb", lines) is None  # no longer than a window

@@ -31,7 +31,7 @@ from lfhtr.errors import DataError
 from lfhtr.modelfile import LONGEST_WORD
 from lfhtr.reading.charmodel import CharModel
 from lfhtr.text.charset import Charset
-from lfhtr.train.decoding import texts_log_likelihood
+from lfhtr.train.decoding import align, texts_log_likelihood
 
 
 def _deletes(word: str) -> set[str]:
@@ -99,6 +99,59 @@ class _Token:
 def _text(tokens: list[_Token], t: int = -1, index: int = -1, part: str = "") -> str:
     """The reading the tokens make, with part ``index`` of token ``t`` replaced when one is given."""
     return " ".join(token.text(index, part) if i == t else token.text() for i, token in enumerate(tokens))
+
+
+CONTEXT_WORDS = 1
+"""Words either side of the one being snapped that its candidates are scored with."""
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The frames a run of tokens, ``first`` to ``last``, was read from, with the spaces around it."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+    lead: str
+    trail: str
+
+    def text(self, tokens: list[_Token], t: int, index: int, part: str) -> str:
+        """The run's text with part ``index`` of token ``t`` replaced by ``part``."""
+        run = tokens[self.first : self.last + 1]
+        return self.lead + _text(run, t - self.first, index, part) + self.trail
+
+
+def _windows(log_probs: torch.Tensor, length: int, text: str, charset: Charset) -> list[_Window] | None:
+    """Per word of ``text`` (split at spaces), the frames of it and its ``CONTEXT_WORDS`` neighbours
+    on the path that reads ``text``: a candidate changes how the frames around it are read and not the
+    rest of a long line, so scoring it there weighs it as the whole line would, in a fraction of the
+    time. None where the whole line is no longer than a window, or no path reads ``text``."""
+    words = text.split(" ")
+    if len(words) <= 2 * CONTEXT_WORDS + 1:
+        return None
+    spans = align(log_probs, length, charset.encode(text))
+    if spans is None:
+        return None
+    starts = list(itertools.accumulate((len(word) + 1 for word in words[:-1]), initial=0))
+    windows = []
+    for t in range(len(words)):
+        first, last = max(0, t - CONTEXT_WORDS), min(len(words) - 1, t + CONTEXT_WORDS)
+        lead = first > 0  # the space before the run is read in its frames, as is the one after it
+        trail = last < len(words) - 1
+        begin = starts[first] - lead  # the run's first and one-past-last characters, spaces included
+        end = starts[last] + len(words[last]) + trail
+        windows.append(
+            _Window(
+                first,
+                last,
+                spans[begin - 1][1] + 1 if begin else 0,
+                spans[end][0] if end < len(text) else length,
+                " " if lead else "",
+                " " if trail else "",
+            )
+        )
+    return windows
 
 
 class Lexicon:
@@ -229,15 +282,16 @@ class Lexicon:
         """The most probable of the raw reading and its lexicon candidates ([T, C] log-probs of one image).
 
         A line is snapped word by word, and hyphenated compounds (Carl-Zeiß-Straße) part by part, each
-        part scored in the whole reading. A word's confidence is the posterior of the chosen word among
-        the candidates, times the raw reading's own confidence when the result is not a lexicon word:
-        nothing competed with such a reading, so only the image can say how sure it is (names, garbage).
-        A line's confidence is the geometric mean of its words', so long lines are not ranked below short
-        ones for their length alone.
+        part scored in the reading as it stands, on the frames of its word and its neighbours. A word's
+        confidence is the posterior of the chosen word among the candidates, times the raw reading's own
+        confidence when the result is not a lexicon word: nothing competed with such a reading, so only
+        the image can say how sure it is (names, garbage). A line's confidence is the geometric mean of
+        its words', so long lines are not ranked below short ones for their length alone.
         """
         tokens = [_Token.of(text) for text in reading.text.split(" ")]
         if not any(token.snappable for token in tokens):
             return reading
+        windows = _windows(log_probs, length, reading.text, self.charset)
         confidences = []
         doubt: tuple[float, int, int, list[tuple[str, float]]] = (1.0, 0, 0, [])
         for t, token in enumerate(tokens):
@@ -247,7 +301,8 @@ class Lexicon:
             for index, part in enumerate(token.parts):
                 if part.isdigit():
                     continue
-                ranked = self._rank_part(log_probs, length, tokens, t, index)
+                window = windows[t] if windows else _Window(0, len(tokens) - 1, 0, length, "", "")
+                ranked = self._rank_part(log_probs, tokens, t, index, window)
                 best, best_p = ranked[0]
                 token.parts[index] = best
                 confidence *= best_p
@@ -270,9 +325,10 @@ class Lexicon:
         return Reading(_text(tokens), line_confidence, alternatives)
 
     def _rank_part(
-        self, log_probs: torch.Tensor, length: int, tokens: list[_Token], t: int, index: int
+        self, log_probs: torch.Tensor, tokens: list[_Token], t: int, index: int, window: _Window
     ) -> list[tuple[str, float]]:
-        """Part ``index`` of token ``t`` and its lexicon candidates, with their posteriors, best first.
+        """Part ``index`` of token ``t`` and its lexicon candidates, with their posteriors, best first,
+        each scored on the ``window`` of frames around it.
 
         A candidate that explains the image more than ``max_loss`` nats per character worse than the raw
         reading is not what is written, however frequent: out-of-vocabulary words stay as read, with the
@@ -288,9 +344,10 @@ class Lexicon:
                 priors.append(self.log_prior[word])
         if len(words) == 1:
             return [(part, 1.0)]
-        texts = [_text(tokens, t, index, w) for w in words]
+        texts = [window.text(tokens, t, index, w) for w in words]
         k = len(texts)
-        ll = texts_log_likelihood(log_probs, length, [self.charset.encode(text) for text in texts]).double()
+        frames = log_probs[window.start : window.end]
+        ll = texts_log_likelihood(frames, len(frames), [self.charset.encode(text) for text in texts]).double()
         written = [len(tokens[t].text(index, w)) + 1 for w in words]  # the word as written, not the line
         per_char_loss = (ll[0] - ll) / torch.tensor(written, dtype=torch.float64)
         scores = ll + self.prior_weight * torch.tensor(priors, dtype=torch.float64)
