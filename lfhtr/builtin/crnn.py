@@ -55,15 +55,22 @@ def vgg19_bn_cnn() -> tuple[nn.Sequential, int, int]:
 
 
 class CrnnNet(RecognitionNet):
-    """CNN (width ÷ 4), height folded into features, a bidirectional LSTM or GRU, linear to classes."""
+    """CNN (width ÷ 4), height folded into features, a bidirectional LSTM or GRU, linear to classes.
+
+    The CNN keeps its weights and images channels last (a pixel's channels side by side in memory): on a
+    CPU oneDNN's convolutions read and train faster in that layout, to the same readings and weights
+    (docs/benchmarks.md). Model files store the weights in the usual layout (``lfhtr.modelfile``), and
+    weights in any layout load into it.
+    """
 
     width_factor = 4
 
     def __init__(self, num_classes: int, height: int, options: CrnnOptions) -> None:
         super().__init__()
-        self.cnn, channels, divisor = (
+        cnn, channels, divisor = (
             vgg19_bn_cnn() if options.encoder == "vgg19-bn" else compact_cnn(options.channels)
         )
+        self.cnn = cnn.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         if height < divisor:  # the pools would leave no rows to read
             raise SpecError(
                 f"height: {height} px is too low for the {options.encoder} encoder, which halves the height "
@@ -83,7 +90,7 @@ class CrnnNet(RecognitionNet):
 
     def encode(self, images: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Column features ``[T, B, 2·hidden]`` after the RNN, and the valid frame count per image."""
-        features = self.cnn(images)  # B, C, H', T
+        features = self.cnn(images.contiguous(memory_format=torch.channels_last))  # B, C, H', T
         b, c, h, t = features.shape
         seq = features.permute(3, 0, 1, 2).reshape(t, b, c * h)
         seq, _ = self.rnn(self.project(seq))
