@@ -313,7 +313,7 @@ def test_adaptation_that_learns_its_own_errors_falls_back_to_the_model_it_starte
     base, real = pretrained
     session = _adapt_session(make_session, pretrained, "drifting", width_scale=1.0)
     session.spec.adapt.held_back = 0.34  # 8 of the 24 images are never trained on
-    session.spec.adapt.steps_per_round = 40
+    session.spec.adapt.steps_per_round = 60
     read = Reader.read
     monkeypatch.setattr(Reader, "read", lambda self, *a, **k: [_shifted(r) for r in read(self, *a, **k)])
     with caplog.at_level(logging.WARNING, logger="lfhtr"):
