@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +40,26 @@ def _write_labelled(session: Session, folder: Path, count: int, offset: int = 3 
         labels[f"w{i:03d}.png"] = text
     (folder / "labels.tsv").write_text("".join(f"{k}\t{v}\n" for k, v in labels.items()))
     return labels
+
+
+def _table_distance(a: list[str] | str, b: list[str] | str) -> int:
+    """The edit table filled cell by cell: what the bit-parallel distance must equal."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def test_edit_distance_equals_the_edit_table_for_characters_and_words() -> None:
+    rng = random.Random(0)
+    for _ in range(3000):
+        alphabet = "ab d."[: rng.randint(1, 5)]
+        a, b = ("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 70))) for _ in range(2))
+        assert edit_distance(a, b) == _table_distance(a, b), (a, b)
+        assert edit_distance(a.split(), b.split()) == _table_distance(a.split(), b.split()), (a, b)
 
 
 def test_metrics() -> None:
