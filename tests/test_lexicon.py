@@ -9,7 +9,7 @@ from lfhtr.core.interfaces import Reading
 from lfhtr.reading import lexicon as lexicon_module
 from lfhtr.reading.lexicon import Lexicon
 from lfhtr.text.charset import DEFAULT_CHARSET, Charset
-from lfhtr.train.decoding import align
+from lfhtr.train.alignment import label_frames
 
 CHARSET = Charset(DEFAULT_CHARSET)
 
@@ -122,9 +122,9 @@ def test_a_line_is_snapped_word_by_word_and_its_confidence_does_not_shrink_with_
 
 def test_the_path_that_reads_a_text_gives_each_character_its_frames() -> None:
     log_probs = ctc_frames(clear("good"))  # a blank frame after each character's
-    assert align(log_probs, len(log_probs), CHARSET.encode("good")) == [(0, 0), (2, 2), (4, 4), (6, 6)]
+    assert label_frames(log_probs, CHARSET.encode("good")) == [(0, 0), (2, 2), (4, 4), (6, 6)]
     squeezed = ctc_frames(clear("go"))  # 4 frames cannot read "good": its two o's need a blank between
-    assert align(squeezed, len(squeezed), CHARSET.encode("good")) is None
+    assert label_frames(squeezed, CHARSET.encode("good")) is None
 
 
 def test_a_long_line_is_snapped_as_if_each_word_were_weighed_in_the_whole_line(

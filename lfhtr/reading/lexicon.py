@@ -31,7 +31,8 @@ from lfhtr.errors import DataError
 from lfhtr.modelfile import LONGEST_WORD
 from lfhtr.reading.charmodel import CharModel
 from lfhtr.text.charset import Charset
-from lfhtr.train.decoding import align, texts_log_likelihood
+from lfhtr.train.alignment import label_frames
+from lfhtr.train.decoding import texts_log_likelihood
 
 
 def _deletes(word: str) -> set[str]:
@@ -130,7 +131,7 @@ def _windows(log_probs: torch.Tensor, length: int, text: str, charset: Charset) 
     words = text.split(" ")
     if len(words) <= 2 * CONTEXT_WORDS + 1:
         return None
-    spans = align(log_probs, length, charset.encode(text))
+    spans = label_frames(log_probs[:length], charset.encode(text))
     if spans is None:
         return None
     starts = list(itertools.accumulate((len(word) + 1 for word in words[:-1]), initial=0))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -55,38 +54,6 @@ def texts_log_likelihood(log_probs: torch.Tensor, length: int, labels: list[list
     count = len(labels)
     stacked = log_probs[:length].unsqueeze(1).expand(length, count, log_probs.shape[-1]).contiguous()
     return sequence_log_likelihood(stacked, torch.full((count,), length, dtype=torch.long), labels)
-
-
-def align(log_probs: torch.Tensor, length: int, labels: list[int]) -> list[tuple[int, int]] | None:
-    """The first and last frame of each of ``labels`` on the most probable CTC path that reads them from
-    one image's [T, C] log-probs (Viterbi); None when no path of ``length`` frames reads them."""
-    if not labels:
-        return []
-    extended = [0] * (2 * len(labels) + 1)
-    extended[1::2] = labels
-    states = len(extended)
-    emissions = log_probs[:length, extended].double().cpu().numpy()
-    skip = np.zeros(states, dtype=bool)  # a label may follow the previous label directly, past the blank
-    skip[3::2] = [a != b for a, b in zip(labels[1:], labels[:-1])]
-    best = np.full(states, -np.inf)
-    best[:2] = emissions[0, :2]
-    came_from = np.zeros((length, states), dtype=np.int8)  # 0: stayed, 1: from s-1, 2: from s-2
-    for frame in range(1, length):
-        stay, step = best, np.concatenate(([-np.inf], best[:-1]))
-        jump = np.where(skip, np.concatenate(([-np.inf, -np.inf], best[:-2])), -np.inf)
-        choices = np.stack((stay, step, jump))
-        came_from[frame] = choices.argmax(0)
-        best = choices.max(0) + emissions[frame]
-    state = states - 1 if states == 1 or best[-1] >= best[-2] else states - 2
-    if not np.isfinite(best[state]):
-        return None
-    spans: list[list[int]] = [[length, -1] for _ in labels]
-    for frame in range(length - 1, -1, -1):
-        if state % 2:
-            span = spans[state // 2]
-            span[0], span[1] = frame, max(span[1], frame)
-        state -= int(came_from[frame, state])
-    return [(first, last) for first, last in spans]
 
 
 def confidences(log_probs: torch.Tensor, lengths: torch.Tensor, labels: list[list[int]]) -> list[float]:
