@@ -123,17 +123,19 @@ class _Window:
         return self.lead + _text(run, t - self.first, index, part) + self.trail
 
 
-def _windows(log_probs: torch.Tensor, length: int, text: str, charset: Charset) -> list[_Window] | None:
+def _windows(log_probs: torch.Tensor, length: int, text: str, charset: Charset) -> list[_Window]:
     """Per word of ``text`` (split at spaces), the frames of it and its ``CONTEXT_WORDS`` neighbours
     on the path that reads ``text``: a candidate changes how the frames around it are read and not the
     rest of a long line, so scoring it there weighs it as the whole line would, in a fraction of the
-    time. None where the whole line is no longer than a window, or no path reads ``text``."""
+    time. Every word's window is the whole reading where it is no longer than a window, or no path
+    reads ``text``."""
     words = text.split(" ")
+    whole = [_Window(0, len(words) - 1, 0, length, "", "")] * len(words)
     if len(words) <= 2 * CONTEXT_WORDS + 1:
-        return None
+        return whole
     spans = label_frames(log_probs[:length], charset.encode(text))
     if spans is None:
-        return None
+        return whole
     starts = list(itertools.accumulate((len(word) + 1 for word in words[:-1]), initial=0))
     windows = []
     for t in range(len(words)):
@@ -302,8 +304,7 @@ class Lexicon:
             for index, part in enumerate(token.parts):
                 if part.isdigit():
                     continue
-                window = windows[t] if windows else _Window(0, len(tokens) - 1, 0, length, "", "")
-                ranked = self._rank_part(log_probs, tokens, t, index, window)
+                ranked = self._rank_part(log_probs, tokens, t, index, windows[t])
                 best, best_p = ranked[0]
                 token.parts[index] = best
                 confidence *= best_p
