@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
@@ -52,6 +52,9 @@ def _adapting(start: str) -> list[str]:
     ]
 
 
+SessionT = TypeVar("SessionT", bound="Session")
+
+
 class Session:
     """A validated spec and where its files live: what every stage reads, and plugin construction from it.
 
@@ -72,18 +75,18 @@ class Session:
             raise SpecError(f"{source}: charset: {exc}.") from None
 
     @classmethod
-    def load(cls, path: Path, overrides: list[str] | None = None) -> Session:
+    def load(cls: type[SessionT], path: Path, overrides: list[str] | None = None) -> SessionT:
         return cls(specs.load(path, overrides), path.resolve().parent, str(path))
 
     @classmethod
     def init(
-        cls,
+        cls: type[SessionT],
         path: Path,
         overrides: list[str] | None = None,
         force: bool = False,
         start: str | None = None,
         language: str | None = None,
-    ) -> Session:
+    ) -> SessionT:
         """Write a complete spec (every default, plus ``dotted.key=JSON`` overrides) and its JSON Schema
         beside it, for editors; an existing spec, or a schema that differs, is kept unless ``force``.
 

@@ -31,7 +31,7 @@ def name_values_plainly(command: Any, ctx: Any) -> None:
             continue
         if isinstance(param, TyperArgument):
             param.metavar = param.metavar or param.name.upper()
-            param.display_type_rich = lambda ctx: None  # the argument's name already says what it is
+            param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]  # its name says it
         elif param.metavar is None:
             param.metavar = "" if getattr(param, "is_flag", False) else value_name(param.display_type(ctx))
     for subcommand in getattr(command, "commands", {}).values():

@@ -174,7 +174,8 @@ def read(
         guard_output(output, force, _inputs(model, images, output), (".tsv", ".json", ".txt"))
         if review_below is not None:
             guard_output(_review_file(output), force, _inputs(model, images, output), (".tsv",))
-    written = page_formats(format) if scans else (image_format(format, output),)
+    image_kind = None if scans else image_format(format, output)
+    written = page_formats(format) if image_kind is None else (image_kind,)
     wants_characters = "json" in written
     reader = Reader.load(
         model,
@@ -185,8 +186,8 @@ def read(
         characters=wants_characters,
         char_model=char_model,
     )
-    if not scans:
-        _read_images(reader, images, output, written[0], review_below)
+    if image_kind is not None:
+        _read_images(reader, images, output, image_kind, review_below)
         return
     if output is None:
         raise DataError("page scans are read into a folder of files per page: add -o FOLDER.")

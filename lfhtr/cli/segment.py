@@ -26,9 +26,8 @@ def segment(
 ) -> None:
     """Find the text regions and lines of page scans and write them, without text, as PAGE-XML (with
     its reading order) or ALTO: `<scan stem>.xml` per scan."""
-    from lfhtr.core import plugins
     from lfhtr.pages.layout_xml import write_layout
-    from lfhtr.pages.segment import segment_or_skip
+    from lfhtr.pages.segment import build_segmenter, segment_or_skip
     from lfhtr.progress import progress
 
     log.configure(quiet=quiet)
@@ -45,7 +44,7 @@ def segment(
     targets = [output / f"{scan.stem}.xml" for scan in files]
     for target in targets:
         guard_output(target, force, protected)
-    finder = plugins.build("segmenter", segmenter, {})
+    finder = build_segmenter(segmenter)
     output.mkdir(parents=True, exist_ok=True)
     lines = written = 0
     with progress("page") as bar:

@@ -206,7 +206,7 @@ def _column_spans(ink: np.ndarray, xs: np.ndarray, centre: np.ndarray, pitch: fl
 def stroke_thickness(ink: np.ndarray) -> float:
     """The mean thickness, in pixels down the columns, of the strokes of ``ink``: its inked pixels over
     the runs of ink the columns cross."""
-    crossed = np.count_nonzero(np.diff(ink.astype(np.int8), axis=0, prepend=0) == 1)
+    crossed = int(np.count_nonzero(np.diff(ink.astype(np.int8), axis=0, prepend=0) == 1))
     return float(np.count_nonzero(ink)) / max(1, crossed)
 
 

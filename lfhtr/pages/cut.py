@@ -131,7 +131,7 @@ def coordinate_factors(doc: PageDocument, width: int, height: int) -> tuple[floa
 def _scaling(doc: PageDocument, page: Image.Image) -> tuple[float, float]:
     """``coordinate_factors`` for the loaded scan, with a warning when they are not 1."""
     factors = coordinate_factors(doc, page.width, page.height)
-    if factors == (1.0, 1.0):
+    if factors == (1.0, 1.0) or doc.size is None:
         return factors
     log.warning(
         f"{doc.xml}: the XML describes a {doc.size[0]:g}×{doc.size[1]:g} page, the image is "

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
+from lfhtr.core import plugins
 from lfhtr.core.interfaces import Segmenter
 from lfhtr.core.layout import LayoutError, PageLayout, TextLine, check_layout
 from lfhtr.errors import PluginError, UnreadableImage
@@ -21,6 +23,11 @@ from lfhtr.log import log
 MOSTLY_SIDEWAYS = 0.5
 """Above this share of a page's baseline length running sideways, the scan itself is likely turned:
 margin notes written sideways are a small part of a page's writing."""
+
+
+def build_segmenter(kind: str) -> Segmenter:
+    """The installed segmenter ``kind`` with its default options (``plugins.build`` checks its class)."""
+    return cast(Segmenter, plugins.build("segmenter", kind, {}))
 
 
 def segment_page(segmenter: Segmenter, page: np.ndarray, source: str) -> PageLayout:

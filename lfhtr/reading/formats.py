@@ -68,7 +68,7 @@ def image_format(asked: str | None, output: Path | None) -> ImageFormat:
     """The format of readings of word or line images: as asked, else the output's suffix, else TSV."""
     chosen = asked or (output.suffix.lower().lstrip(".") if output is not None else "tsv")
     if chosen in IMAGE_FORMATS:
-        return chosen  # type: ignore[return-value]
+        return chosen
     if asked is None:
         return "tsv"
     raise DataError(

@@ -42,8 +42,14 @@ REVIEW_FILE = "review.tsv"
 
 
 class _Recognizer(Protocol):
-    unit: str
-    height: int
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def origin(self) -> str: ...
 
 
 class LineReader(Protocol):

@@ -23,6 +23,7 @@ from lfhtr.errors import CheckpointError
 from lfhtr.imaging.folder import load_word_image, prepare_word_image
 from lfhtr.jsoncache import cache_dir
 from lfhtr.log import log
+from lfhtr.pages.segment import build_segmenter
 from lfhtr.pipeline import build_sampler
 from lfhtr.progress import progress
 from lfhtr.reading.charmodel import guided_beam
@@ -137,7 +138,7 @@ class Reader:
         and the other ``formats`` (alto, txt, json, hocr) into ``out``; with ``review_below``, mark the
         lines less confident than that and list them in ``review.tsv``, least confident first. Returns
         each page's lines in reading order."""
-        finder = plugins.build("segmenter", segmenter, {}) if isinstance(segmenter, str) else segmenter
+        finder = build_segmenter(segmenter) if isinstance(segmenter, str) else segmenter
         found = None if layouts is None else Path(layouts)
         pages = [Path(s) for s in scans]
         return read_pages(self, pages, Path(out), finder, found, force, formats, review_below)
