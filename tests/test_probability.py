@@ -92,8 +92,11 @@ def test_a_lines_confidence_is_the_share_of_its_characters_the_other_views_leave
     assert _line(read, "cat.coat", ["cat.coat"] * 5).confidence == pytest.approx(0.999, abs=1e-3)
     doubted = _line(read, "cat.coat", ["cat,coat"] * 5)  # the image's own view is not a witness
     assert doubted.confidence == pytest.approx(1 - 1 / 8)
-    (alternative, its_confidence), *_ = doubted.alternatives  # the views agree; its comma is not seen
-    assert alternative == "cat,coat" and its_confidence == pytest.approx(7 / 8 * 0.999, abs=1e-3)
+    (alternative, its_confidence), *_ = doubted.alternatives  # the decoding's odds, 0.4 against 0.5
+    assert alternative == "cat,coat" and its_confidence == pytest.approx(7 / 8 * 0.4 / 0.5)
+    misspelt = _line(read, "cat,coat", ["cat,coat"] * 5)  # every view reads as the runner-up spells
+    assert misspelt.confidence == pytest.approx(7 / 8, abs=1e-3)
+    assert [p for _, p in misspelt.alternatives] == pytest.approx([misspelt.confidence * 0.4 / 0.5])
     one_in_five = _line(read, "cat.coat", ["cot.cat", *["cat.coat"] * 4])
     assert one_in_five.confidence == pytest.approx(1 - 2 / 8 / 5, abs=1e-3)
     shared_doubt = _line(read, "cat.coat", ["cat.coat"] * 5, sure=0.6)  # every view reads it alike, none sure

@@ -196,25 +196,26 @@ def drawn_texts(views: Sequence[View], charset: Charset) -> list[str]:
 
 
 def probable_line(reading: Reading, own: View, others: Sequence[str], charset: Charset) -> Reading:
-    """``reading`` of a line with its confidence (and its alternatives') the expected share of its
-    characters that are right: what the network reads at the ``others`` views, set against it.
+    """``reading`` of a line with its confidence the expected share of its characters that are right:
+    what the network reads at the ``others`` views, set against it.
 
     A doubt every view shares is not seen that way (a barely trained model reads every line as the same
     wrong letter at every width), so the mean probability the network gives the text's own characters,
     on the image's ``own`` view, bounds it: on real hands that mean is the higher of the two. The
     reading's ``characters``, where it holds them, are those probabilities already.
+
+    The alternatives keep the decoding's odds against the reading: the other views are read without the
+    lexicon, so measured against them a runner-up that keeps the network's own misspelling would look
+    surer than the lexicon's correction the decoding chose.
     """
     log_probs, frames = own
-
-    def characters(text: str) -> tuple[float, ...]:
-        if text == reading.text and reading.characters:
-            return reading.characters
-        return text_characters(log_probs[:frames], text, charset)
-
-    texts = [reading.text, *(text for text, _ in reading.alternatives)]
-    return _rescored(
-        reading, {text: min(_characters_right(text, others), _mean(characters(text))) for text in texts}
-    )
+    characters = reading.characters or text_characters(log_probs[:frames], reading.text, charset)
+    confidence = min(_characters_right(reading.text, others), _mean(characters))
+    odds = [
+        min(1.0, p / reading.confidence) if reading.confidence > 0 else 0.0 for _, p in reading.alternatives
+    ]
+    alternatives = tuple((text, confidence * o) for (text, _), o in zip(reading.alternatives, odds))
+    return replace(reading, confidence=confidence, alternatives=alternatives)
 
 
 def _characters_right(text: str, others: Sequence[str]) -> float:
