@@ -4,6 +4,7 @@ pages end to end, page-level figures, and page and word images told apart."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,13 +18,14 @@ from typer.testing import CliRunner, Result
 from lfhtr.api import Session
 from lfhtr.builtin.segmenters import InkRidges
 from lfhtr.cli import app
-from lfhtr.core.layout import PageLayout, TextLine, TextRegion
+from lfhtr.core.layout import PageLayout, TextLine, TextRegion, page_box
 from lfhtr.datasets.labels import load_labelled
 from lfhtr.errors import SpecError
 from lfhtr.imaging.fragments import joined
 from lfhtr.imaging.orientation import crosses_level_writing
 from lfhtr.imaging.reading_order import blocks_in_reading_order
 from lfhtr.imaging.scans import load_scan
+from lfhtr.imaging.skew import page_skew, turned_back
 from lfhtr.imaging.textlines import FoundLine, Ridge, stroke_thickness, trace_line
 from lfhtr.pages import auto
 from lfhtr.pages.layout_xml import write_layout
@@ -114,6 +116,52 @@ def test_the_built_in_segmenter_finds_level_lines_across_ruling_and_a_sideways_n
     assert sideways[0].baseline[0][1] > sideways[0].baseline[-1][1]  # it runs the way it reads: upwards
     blank = segment_scan(_segmenter(), _blank(path.parent))
     assert blank.lines() == []
+
+
+CROOKED = 10.0
+"""Degrees a page is laid crooked by in the tests: each line climbs more than the lines are apart."""
+
+
+def test_a_page_laid_crooked_is_segmented_along_its_lines_and_they_come_back_where_they_lie(
+    scan: tuple[Path, list[TextLine], TextLine],
+) -> None:
+    path, truth, note = scan
+    with Image.open(path) as level:
+        size = level.size
+        crooked = level.rotate(CROOKED, Image.Resampling.BICUBIC, expand=True, fillcolor=235)
+    crooked.save(path.with_name("crooked.png"))
+    where = turned_back(
+        PageLayout(*size, (TextRegion("r", page_box(*size), (*truth, note)),)), CROOKED, crooked.size
+    )
+    *truth_lines, truth_note = where.lines()
+    layout = segment_scan(_segmenter(), path.with_name("crooked.png"))
+    found = [line for line in layout.lines() if line.orientation == 0]
+    match = match_lines(_pairs(found), _pairs(truth_lines))
+    assert len(found) == len(TEXTS) and match.baseline_recall > 0.9 and match.baseline_precision > 0.85
+    for line in found:  # climbing to the right as the page was turned
+        (x0, y0), (x1, y1) = line.baseline[0], line.baseline[-1]
+        assert math.degrees(math.atan2(y0 - y1, x1 - x0)) == pytest.approx(CROOKED, abs=1.5)
+    sideways = [line for line in layout.lines() if line.orientation == 90]
+    assert len(sideways) == 1 and match_lines(_pairs(sideways), _pairs([truth_note])).baseline_recall > 0.8
+
+
+def test_a_pages_skew_is_where_its_rows_of_ink_gather_and_none_where_passages_slope_their_own_ways() -> None:
+    def ruled(angle: float, rows: range, columns: range) -> np.ndarray:
+        ink = np.zeros((900, 900), dtype=bool)
+        for row in rows:
+            for x in columns:
+                y = round(row - (x - 450) * math.tan(math.radians(angle)))
+                ink[y : y + 6, x] = x % 9 < 5  # a dashed stroke, letters along a line
+        return ink
+
+    assert page_skew(ruled(6.0, range(150, 800, 60), range(100, 800))) == pytest.approx(6.0, abs=0.2)
+    assert page_skew(ruled(-4.0, range(150, 800, 60), range(100, 800))) == pytest.approx(-4.0, abs=0.2)
+    assert page_skew(ruled(0.5, range(150, 800, 60), range(100, 800))) == 0.0  # as sharp as it gets level
+    columns_each_their_way = ruled(3.0, range(150, 450, 60), range(100, 450)) | ruled(
+        -3.0, range(150, 450, 60), range(500, 850)
+    )
+    assert page_skew(columns_each_their_way) == 0.0  # no angle gathers them much better than level
+    assert page_skew(np.zeros((900, 900), dtype=bool)) == 0.0
 
 
 def _blank(folder: Path) -> Path:

@@ -16,6 +16,7 @@ from lfhtr.core.interfaces import PluginOptions, Segmenter
 from lfhtr.core.layout import PageLayout, TextLine, TextRegion, page_box
 
 if TYPE_CHECKING:
+    from lfhtr.imaging.ink import InkMap
     from lfhtr.imaging.textlines import FoundLine
 
 BASELINE_AT = 0.75
@@ -40,17 +41,30 @@ class InkRidges(Segmenter[PluginOptions]):
     (``lfhtr.imaging.reading_order``: columns left to right, each top to bottom), then one of the
     sideways lines, left to right."""
 
-    version = "4"
+    version = "5"
 
     def segment(self, page: np.ndarray) -> PageLayout:
+        """The page's lines, found on its ink turned level where it lies crooked (``lfhtr.imaging.skew``)."""
         # the analysis uses torch: imported here, so that validating a spec never loads it
-        from lfhtr.imaging.ink import find_ink
+        from lfhtr.imaging.ink import InkMap, find_ink, without_ruling
+        from lfhtr.imaging.skew import LEAST_SKEW, page_skew, turned_back, turned_level
+
+        height, width = page.shape
+        found = find_ink(page)
+        angle = page_skew(found.ink)
+        if abs(angle) < LEAST_SKEW:
+            return self._layout(found, (width, height))
+        turned = InkMap(without_ruling(turned_level(found.ink, angle)), found.scale)
+        size = (round(turned.ink.shape[1] / found.scale), round(turned.ink.shape[0] / found.scale))
+        return turned_back(self._layout(turned, size), angle, (width, height))
+
+    def _layout(self, found: InkMap, size: tuple[int, int]) -> PageLayout:
+        """The lines of the ``found`` ink of a page of ``size`` (width, height), in its pixels."""
         from lfhtr.imaging.orientation import SIDEWAYS_SHORTEST, crosses_level_writing, split_by_orientation
         from lfhtr.imaging.reading_order import blocks_in_reading_order
         from lfhtr.imaging.textlines import line_pitch
 
-        height, width = page.shape
-        found = find_ink(page)
+        width, height = size
         pitch = line_pitch(found.ink)
         level_ink, sideways_ink = split_by_orientation(found.ink, pitch)
         level_found = _lines(level_ink, pitch)

@@ -49,9 +49,15 @@ def find_ink(page: np.ndarray) -> InkMap:
     small = Image.fromarray(page).resize(size, Image.Resampling.BOX)
     darkness = _darkness(small)
     ink = darkness > _threshold(darkness)
-    ink &= ~_straight_runs(ink)
+    ink = without_ruling(ink)
     ink &= ~_dense(ink)
     return InkMap(ink, scale)
+
+
+def without_ruling(ink: np.ndarray) -> np.ndarray:
+    """``ink`` less its long straight runs across and down: ruling, borders, the edges of a page or a
+    book. Again after the ink is turned level, since a rule on a page laid crooked runs level only then."""
+    return ink & ~_straight_runs(ink)
 
 
 def _darkness(page: Image.Image) -> np.ndarray:
