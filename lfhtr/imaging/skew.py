@@ -3,8 +3,8 @@
 A page photographed or laid on the scanner at an angle has every line running uphill or downhill; from
 a few degrees on, a line's ink crosses into its neighbours' rows across the page and ridges of ink no
 longer follow one line. The angle is the one at which the ink's rows, counted along lines at that
-slope, gather most sharply (the sum of the squared counts: a projection profile); the page is then
-segmented turned level and its lines turned back.
+slope, gather most sharply (the sum of the squared counts: a projection profile); the page's ink is
+then turned level, its lines found there and turned back onto the page.
 """
 
 from __future__ import annotations
@@ -17,20 +17,21 @@ from PIL import Image
 from lfhtr.core.layout import PageLayout, Point, TextLine, TextRegion
 
 MOST_SKEW = 15.0
-"""The largest angle looked for, in degrees either way: a page turned further is not laid crooked but
-turned, which the orientation check reports."""
+"""The largest angle looked for, in degrees either way: more is no longer a page laid crooked but one
+turned, and a quarter turn is what the orientation check reports."""
 COARSE_STEP, FINE_STEP = 1.0, 0.1
 """Degrees between the angles tried, first over the whole range, then around the best of them."""
 LEAST_SKEW = 2.0
 """Below this angle, in degrees, the lines are traced where they lie: ridges follow a line that climbs
-less than this across the page, and the page is not resampled for nothing."""
+less than this across the page, and the ink is not turned for nothing."""
 SHARPER = 1.5
 """How many times more sharply the rows must gather at the angle found than level for the page to count
 as turned: a page laid crooked gathers two to three times as sharply turned back, while a page whose
 passages slope their own ways (a signature, a stamp, rules drawn by hand) gathers little better at any
 one angle, and its lines are better traced where they lie."""
-MOST_POINTS = 200_000
-"""Ink pixels counted at most (an even sample of them): enough for a profile, quick on any page."""
+MOST_POINTS, FEWEST_POINTS = 200_000, 100
+"""Ink pixels counted at most (an even sample of them: enough for a profile, quick on any page), and
+at the least for a page to have a slope."""
 
 
 def page_skew(ink: np.ndarray) -> float:
@@ -38,7 +39,7 @@ def page_skew(ink: np.ndarray) -> float:
     from level; 0 where the page holds too little ink to say, or its rows gather less than ``SHARPER``
     times as sharply at any angle."""
     ys, xs = np.nonzero(ink)
-    if len(ys) < 100:
+    if len(ys) < FEWEST_POINTS:
         return 0.0
     every = max(1, len(ys) // MOST_POINTS)
     ys, xs = ys[::every].astype(np.float64), xs[::every].astype(np.float64)
