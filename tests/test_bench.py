@@ -13,6 +13,14 @@ import pytest
 ROOT = Path(__file__).parents[1]
 
 
+def _benchmark(script: str, *args: str) -> dict:
+    """What ``bench/<script>`` prints (JSON), run with this Python; its output in the failure message."""
+    command = [sys.executable, str(ROOT / "bench" / script), *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
 def test_the_gpu_check_runs_on_the_cpu_and_finds_the_same_seed_gives_the_same_weights() -> None:
     result = subprocess.run(
         ["bash", str(ROOT / "bench" / "gpu_check.sh"), "--cpu"], capture_output=True, text=True, timeout=600
@@ -29,24 +37,13 @@ GW = ROOT.parent / "shared" / "data" / "gw-dev"
 @pytest.mark.skipif(not GW.is_dir(), reason="needs ../shared/data/gw-dev")
 def test_time_to_accuracy_runs_both_sides_through_both_stages_and_reports_the_ratio(tmp_path: Path) -> None:
     short = ["pretrain.val_every=10", "pretrain.val_size=16"]
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "time_to_accuracy.py"),
-            "--data",
-            str(GW),
-            "--out",
-            str(tmp_path),
-        ]
-        + ["--steps", "20", "--rounds", "1", "--steps-per-round", "4"]
-        + ["--pretrain-milestone", "50", "--adapt-milestone", "50"]  # any CER: every side reaches it
-        + ["--baseline", "hardware.amp=false", *short, "--candidate", *short],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    report = _benchmark(
+        "time_to_accuracy.py",
+        *["--data", str(GW), "--out", str(tmp_path)],
+        *["--steps", "20", "--rounds", "1", "--steps-per-round", "4"],
+        *["--pretrain-milestone", "50", "--adapt-milestone", "50"],  # any CER: every side reaches it
+        *["--baseline", "hardware.amp=false", *short, "--candidate", *short],
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads(result.stdout)
     for side in ("baseline", "candidate"):
         for stage in ("pretrain", "adapt"):
             assert 0 < report[side][stage]["minutes"] <= report[side][stage]["total_minutes"]
@@ -60,23 +57,27 @@ GW_PAGES = ROOT.parent / "shared" / "data" / "gw-pages"
 
 @pytest.mark.skipif(not GW_PAGES.is_dir(), reason="needs ../shared/data/gw-pages")
 def test_the_segmentation_benchmark_reads_two_pages_as_a_spread_and_finds_both_pages_lines() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "segmentation.py"),
-            str(GW_PAGES),
-            str(GW_PAGES / "page-gt"),
-            "--include",
-            "27[67].xml",
-            "--spreads",
+    figures = _benchmark(
+        "segmentation.py",
+        *[str(GW_PAGES), str(GW_PAGES / "page-gt"), "--include", "27[67].xml", "--spreads", "--threads", "1"],
+    )
+    assert figures["pages"] == 1 and figures["lines in the ground truth"] == 66
+    assert figures["recall"] > 0.9 and figures["precision"] > 0.9
+
+
+@pytest.mark.skipif(not GW_PAGES.is_dir(), reason="needs ../shared/data/gw-pages")
+def test_the_crooked_pages_benchmark_reads_a_page_turned_8_degrees_as_well_as_level() -> None:
+    level, turned = _benchmark(
+        "crooked_pages.py",
+        *[
+            str(GW_PAGES / "276.jpg"),
+            str(GW_PAGES / "page-gt" / "276.xml"),
+            "--angles",
+            "0",
+            "-8",
             "--threads",
             "1",
         ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    figures = json.loads(result.stdout)
-    assert figures["pages"] == 1 and figures["lines in the ground truth"] == 66
-    assert figures["recall"] > 0.9 and figures["precision"] > 0.9
+    )["pages"]
+    assert level["lines found"] >= 33 and turned["lines found"] >= 33
+    assert turned["page CER"] < level["page CER"] + 0.05
