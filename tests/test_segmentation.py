@@ -156,6 +156,7 @@ def test_a_pages_skew_is_where_its_rows_of_ink_gather_and_none_where_passages_sl
 
     assert page_skew(ruled(6.0, range(150, 800, 60), range(100, 800))) == pytest.approx(6.0, abs=0.2)
     assert page_skew(ruled(-4.0, range(150, 800, 60), range(100, 800))) == pytest.approx(-4.0, abs=0.2)
+    assert page_skew(ruled(25.0, range(300, 650, 60), range(250, 650))) == pytest.approx(25.0, abs=0.2)
     assert page_skew(ruled(0.5, range(150, 800, 60), range(100, 800))) == 0.0  # as sharp as it gets level
     columns_each_their_way = ruled(3.0, range(150, 450, 60), range(100, 450)) | ruled(
         -3.0, range(150, 450, 60), range(500, 850)

@@ -16,7 +16,7 @@ from PIL import Image
 
 from lfhtr.core.layout import PageLayout, Point, TextLine, TextRegion
 
-MOST_SKEW = 15.0
+MOST_SKEW = 30.0
 """The largest angle looked for, in degrees either way: more is no longer a page laid crooked but one
 turned, and a quarter turn is what the orientation check reports."""
 COARSE_STEP, FINE_STEP = 1.0, 0.1
