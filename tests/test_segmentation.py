@@ -358,11 +358,12 @@ def test_a_blank_leaf_among_the_scans_gets_its_files_without_text_and_costs_no_o
 
 
 GW_SCAN = Path(__file__).parents[2] / "shared" / "data" / "gw-pages" / "276.jpg"
-
-
-@pytest.mark.skipif(
+needs_gw_scan = pytest.mark.skipif(
     not GW_SCAN.is_file(), reason="the shared George Washington scans are not beside the repository"
 )
+
+
+@needs_gw_scan
 def test_a_scan_turned_a_quarter_is_said_to_be_turned_and_the_same_scan_upright_is_not(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -375,6 +376,22 @@ def test_a_scan_turned_a_quarter_is_said_to_be_turned_and_the_same_scan_upright_
     assert (
         "turned.png: most of its writing runs sideways; if the scan is turned, turn it upright" in caplog.text
     )
+
+
+@needs_gw_scan
+def test_a_scan_upside_down_is_said_to_be_and_the_same_scan_upright_is_not(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lfhtr.reading.reader import Reader
+
+    with Image.open(GW_SCAN) as upright:
+        upright.save(tmp_path / "upright.png")
+        upright.rotate(180).save(tmp_path / "upside-down.png")
+    reader = Reader.load("en-line", lexicon=False, probability=False)
+    with caplog.at_level("WARNING", logger="lfhtr"):
+        reader.read_pages([tmp_path / "upright.png", tmp_path / "upside-down.png"], tmp_path / "read")
+    assert "upside-down.png: its lines read far surer turned a half turn" in caplog.text
+    assert "upright.png" not in caplog.text
 
 
 def test_damaged_scans_are_skipped_with_a_warning_and_cost_no_other_page(

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -33,6 +33,7 @@ from lfhtr.pages.parse import read_document
 from lfhtr.pages.segment import segment_scan
 from lfhtr.pages.write import fill_readings, write_document
 from lfhtr.reading.formats import DEFAULT_PAGE_FORMATS, reading_fields, review_list
+from lfhtr.reading.upright import reads_upside_down
 
 PAGE_SIDE = 800
 """An image whose sides are both at least this many pixels is taken for a page scan: word and line
@@ -50,6 +51,8 @@ class _Recognizer(Protocol):
 
     @property
     def origin(self) -> str: ...
+
+    def read(self, images: Sequence[np.ndarray], batch_size: int = ...) -> tuple[list[Reading], Any]: ...
 
 
 class LineReader(Protocol):
@@ -183,6 +186,11 @@ def _read_page(
 
 def _lines_read(reader: LineReader, scan: Path, layout_file: Path) -> list[PageLine]:
     regions = load_page_regions(scan.parent, [layout_file], reader.recognizer.height, ["*"], unit="line")
+    if reads_upside_down(reader.recognizer, regions.found.images):
+        log.warning(
+            f"{scan.name}: its lines read far surer turned a half turn; the scan is most likely upside down "
+            "(or turned a quarter the wrong way): turn it upright and read it again"
+        )
     lines = []
     for name, reading in zip(regions.found.names, reader.read(regions.found.images, scan.name)):
         region = regions.regions[name][1]
