@@ -33,6 +33,8 @@ from lfhtr.pages.match import match_lines
 from lfhtr.pages.parse import read_document
 from lfhtr.pages.segment import segment_scan
 from lfhtr.pages.write import fill_readings, write_document
+from lfhtr.reading.metrics import edit_distance
+from lfhtr.reading.pagemeasure import page_text
 from lfhtr.stages import pretrain, transcribe
 from tests.test_pages import _official_schema
 
@@ -358,28 +360,50 @@ def test_a_blank_leaf_among_the_scans_gets_its_files_without_text_and_costs_no_o
 
 
 GW_SCAN = Path(__file__).parents[2] / "shared" / "data" / "gw-pages" / "276.jpg"
+GW_TRUTH = GW_SCAN.parent / "page-gt" / "276.xml"
 needs_gw_scan = pytest.mark.skipif(
     not GW_SCAN.is_file(), reason="the shared George Washington scans are not beside the repository"
 )
 
 
-@needs_gw_scan
-def test_a_scan_turned_a_quarter_is_said_to_be_turned_and_the_same_scan_upright_is_not(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_a_page_turned_a_quarter_either_way_is_found_line_by_line_on_the_scan_as_it_lies(
+    scan: tuple[Path, list[TextLine], TextLine], caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Image.open(GW_SCAN) as upright:
-        upright.rotate(-90, expand=True).save(tmp_path / "turned.png")
+    """Traced as it lies, a page turned a quarter is a heap of short pieces across its lines; traced
+    turned upright, its lines come whole, given on the scan as it lies."""
+    path, truth, note = scan
+    with Image.open(path) as level:
+        size = level.size
+        level.rotate(90, expand=True).save(path.with_name("upwards.png"))
+        level.rotate(-90, expand=True).save(path.with_name("downwards.png"))
+    level = PageLayout(*size, (TextRegion("r", page_box(*size), (*truth, note)),))
+    upwards, downwards = level.turned_back(1).lines(), level.turned_back(3).lines()
+    assert all(line.orientation == 90 for line in upwards[:-1])
+    assert all(line.orientation == 270 for line in downwards[:-1])
     with caplog.at_level("WARNING", logger="lfhtr"):
-        segment_scan(_segmenter(), GW_SCAN)
-        assert "sideways" not in caplog.text
-        segment_scan(_segmenter(), tmp_path / "turned.png")
-    assert (
-        "turned.png: most of its writing runs sideways; if the scan is turned, turn it upright" in caplog.text
-    )
+        for name, where in (("upwards.png", upwards), ("downwards.png", downwards)):
+            found = segment_scan(_segmenter(), path.with_name(name)).lines()
+            match = match_lines(_pairs(found), _pairs(where))
+            assert (
+                len(found) == len(where) and match.baseline_recall > 0.9 and match.baseline_precision > 0.85
+            )
+            assert sum(line.orientation == 90 for line in found) >= len(TEXTS)  # found as written upwards
+    assert caplog.text.count("most of its writing runs sideways, taken as written upwards") == 2
+
+
+def test_a_layout_turned_back_lies_where_the_page_lay() -> None:
+    line = TextLine("l", ((10.0, 20.0), (50.0, 20.0)), ((10.0, 5.0), (50.0, 5.0), (50.0, 25.0), (10.0, 25.0)))
+    layout = PageLayout(100, 40, (TextRegion("r", page_box(100, 40), (line,)),))
+    once = layout.turned_back(1)  # found on the page turned a quarter clockwise: it was written upwards
+    assert (once.width, once.height) == (40, 100)
+    assert once.lines()[0].baseline == ((20.0, 90.0), (20.0, 50.0)) and once.lines()[0].orientation == 90
+    half = layout.turned_back(2)
+    assert half == once.turned_back(1) and half.lines()[0].baseline == ((90.0, 20.0), (50.0, 20.0))
+    assert half.lines()[0].orientation == 180 and layout.turned_back(4) == layout
 
 
 @needs_gw_scan
-def test_a_scan_upside_down_is_said_to_be_and_the_same_scan_upright_is_not(
+def test_a_scan_upside_down_or_turned_a_quarter_reads_as_it_does_upright(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from lfhtr.reading.reader import Reader
@@ -387,11 +411,25 @@ def test_a_scan_upside_down_is_said_to_be_and_the_same_scan_upright_is_not(
     with Image.open(GW_SCAN) as upright:
         upright.save(tmp_path / "upright.png")
         upright.rotate(180).save(tmp_path / "upside-down.png")
+        upright.rotate(90, expand=True).save(tmp_path / "upwards.png")
+        upright.rotate(-90, expand=True).save(tmp_path / "downwards.png")
     reader = Reader.load("en-line", lexicon=False, probability=False)
+    names = ["upright.png", "upside-down.png", "upwards.png", "downwards.png"]
     with caplog.at_level("WARNING", logger="lfhtr"):
-        reader.read_pages([tmp_path / "upright.png", tmp_path / "upside-down.png"], tmp_path / "read")
-    assert "upside-down.png: its lines read far surer turned a half turn" in caplog.text
-    assert "upright.png" not in caplog.text
+        pages = reader.read_pages([tmp_path / name for name in names], tmp_path / "read")
+    for name in ("upside-down.png", "downwards.png"):
+        assert (
+            f"{name}: its lines read far surer turned a half turn; read as a scan upside down" in caplog.text
+        )
+    assert "upright.png" not in caplog.text and "upwards.png: its lines read" not in caplog.text
+    truth = page_text([line.text or "" for line in read_document(GW_TRUTH).lines])
+    upright_cer, *turned_cers = (
+        edit_distance(truth, page_text([x.text for x in page.lines])) for page in pages
+    )
+    assert upright_cer < 0.5 * len(truth)  # read upside down or sideways as they lay: over 0.75
+    assert all(cer < upright_cer + 0.05 * len(truth) for cer in turned_cers)
+    (x0, _), (x1, _) = pages[1].lines[0].baseline[0], pages[1].lines[0].baseline[-1]
+    assert x0 > x1  # the upside-down scan's lines run right to left on it
 
 
 def test_damaged_scans_are_skipped_with_a_warning_and_cost_no_other_page(

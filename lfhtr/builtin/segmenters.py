@@ -41,22 +41,36 @@ class InkRidges(Segmenter[PluginOptions]):
     (``lfhtr.imaging.reading_order``: columns left to right, each top to bottom), then one of the
     sideways lines, left to right."""
 
-    version = "5"
+    version = "6"
 
     def segment(self, page: np.ndarray) -> PageLayout:
-        """The page's lines, found on its ink turned level where it lies crooked (``lfhtr.imaging.skew``)."""
+        """The page's lines, found on its ink turned upright where the page lies the long way round and
+        level where it lies crooked (``lfhtr.imaging.skew``)."""
         # the analysis uses torch: imported here, so that validating a spec never loads it
         from lfhtr.imaging.ink import InkMap, find_ink, without_ruling
-        from lfhtr.imaging.skew import LEAST_SKEW, page_skew, turned_back, turned_level
+        from lfhtr.imaging.skew import runs_sideways
 
         height, width = page.shape
         found = find_ink(page)
+        if not runs_sideways(found.ink):
+            return self._levelled(found, (width, height))
+        # turned a quarter clockwise, lines written upwards run level (downwards: upside down, which
+        # only reading can tell)
+        upright = InkMap(without_ruling(np.ascontiguousarray(np.rot90(found.ink, -1))), found.scale)
+        return self._levelled(upright, (height, width)).turned_back(1)
+
+    def _levelled(self, found: InkMap, size: tuple[int, int]) -> PageLayout:
+        """The lines of the ``found`` ink of a page of ``size`` (width, height), traced on the ink
+        turned level where the page lies crooked."""
+        from lfhtr.imaging.ink import InkMap, without_ruling
+        from lfhtr.imaging.skew import LEAST_SKEW, page_skew, turned_back, turned_level
+
         angle = page_skew(found.ink)
         if abs(angle) < LEAST_SKEW:
-            return self._layout(found, (width, height))
+            return self._layout(found, size)
         turned = InkMap(without_ruling(turned_level(found.ink, angle)), found.scale)
-        size = (round(turned.ink.shape[1] / found.scale), round(turned.ink.shape[0] / found.scale))
-        return turned_back(self._layout(turned, size), angle, (width, height))
+        turned_size = (round(turned.ink.shape[1] / found.scale), round(turned.ink.shape[0] / found.scale))
+        return turned_back(self._layout(turned, turned_size), angle, size)
 
     def _layout(self, found: InkMap, size: tuple[int, int]) -> PageLayout:
         """The lines of the ``found`` ink of a page of ``size`` (width, height), in its pixels."""

@@ -55,6 +55,33 @@ class PageLayout:
         """Every line of the page in reading order."""
         return [line for region in self.regions for line in region.lines]
 
+    def turned_back(self, quarters: int) -> PageLayout:
+        """This layout, found on its page turned ``quarters`` quarter turns clockwise, on the page as it
+        lay before: every point turned back, orientations turned with it (a level line found on a page
+        turned a quarter clockwise was written upwards), reading order kept."""
+        layout = self
+        for _ in range(quarters % 4):
+            layout = layout._quarter_back()
+        return layout
+
+    def _quarter_back(self) -> PageLayout:
+        """Turned back a quarter counter-clockwise: (x, y) of this page is (y, width - x) of the page
+        before, which is ``height`` wide and ``width`` high."""
+
+        def back(points: tuple[Point, ...]) -> tuple[Point, ...]:
+            return tuple((y, self.width - x) for x, y in points)
+
+        def line(found: TextLine) -> TextLine:
+            return TextLine(
+                found.id, back(found.baseline), back(found.boundary), (found.orientation + 90) % 360
+            )
+
+        regions = tuple(
+            TextRegion(region.id, back(region.boundary), tuple(map(line, region.lines)), region.kind)
+            for region in self.regions
+        )
+        return PageLayout(self.height, self.width, regions)
+
 
 def page_box(width: float, height: float) -> tuple[Point, ...]:
     """The whole page as a polygon: the boundary of a region or line that is the page itself."""

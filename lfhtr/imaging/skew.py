@@ -18,7 +18,8 @@ from lfhtr.core.layout import PageLayout, Point, TextLine, TextRegion
 
 MOST_SKEW = 30.0
 """The largest angle looked for, in degrees either way: more is no longer a page laid crooked but one
-turned, and a quarter turn is what the orientation check reports."""
+turned, and a page turned a quarter is told by its columns gathering more sharply than its rows
+(``runs_sideways``)."""
 COARSE_STEP, FINE_STEP = 1.0, 0.1
 """Degrees between the angles tried, first over the whole range, then around the best of them."""
 LEAST_SKEW = 2.0
@@ -55,6 +56,26 @@ def page_skew(ink: np.ndarray) -> float:
     fine = np.arange(best - COARSE_STEP, best + COARSE_STEP + FINE_STEP / 2, FINE_STEP)
     best = float(max(fine, key=sharpness))
     return round(best, 2) if sharpness(best) >= SHARPER * sharpness(0.0) else 0.0
+
+
+def gathering(ink: np.ndarray, axis: int) -> float:
+    """How sharply ``ink`` (boolean H×W) gathers in rows (``axis`` 1: counted along them) or columns
+    (0): the sum of the squared counts over that of ink spread evenly across the inked span, 1 for an
+    even spread; lines of writing gather their rows far more sharply than their columns."""
+    counts = ink.sum(axis=axis).astype(np.float64)
+    inked = np.flatnonzero(counts)
+    if len(inked) == 0:
+        return 1.0
+    counts = counts[inked[0] : inked[-1] + 1]
+    return float(len(counts) * np.dot(counts, counts) / counts.sum() ** 2)
+
+
+def runs_sideways(ink: np.ndarray) -> bool:
+    """Whether the lines of ``ink`` (boolean H×W) run down the page rather than across it: its columns
+    gather at least ``SHARPER`` times as sharply as its rows, as a page scanned or photographed the long
+    way round does. A page of level lines gathers its rows well over as sharply as its columns, sideways
+    notes in its margin or not (docs/pages.md has the figures)."""
+    return gathering(ink, 0) >= SHARPER * gathering(ink, 1)
 
 
 def turned_level(ink: np.ndarray, angle: float) -> np.ndarray:

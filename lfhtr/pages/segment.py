@@ -42,8 +42,8 @@ def segment_page(segmenter: Segmenter, page: np.ndarray, source: str) -> PageLay
         raise PluginError(f"{who} returned an unusable layout: {exc}.") from None
     if _sideways_share(layout.lines()) > MOSTLY_SIDEWAYS:
         log.warning(
-            f"{source}: most of its writing runs sideways; if the scan is turned, turn it upright "
-            "and read it again (sideways lines are read as written upwards)"
+            f"{source}: most of its writing runs sideways, taken as written upwards; if the scan is "
+            "turned, `lfhtr read` reads it the other way where its lines read far surer so"
         )
     return layout
 
@@ -51,19 +51,22 @@ def segment_page(segmenter: Segmenter, page: np.ndarray, source: str) -> PageLay
 def _sideways_share(lines: list[TextLine]) -> float:
     """The share of the lines' baseline length that runs sideways (0 where there are none)."""
     lengths = [
-        (line.orientation != 0, sum(map(math.dist, line.baseline, line.baseline[1:]))) for line in lines
+        (line.orientation % 180 != 0, sum(map(math.dist, line.baseline, line.baseline[1:]))) for line in lines
     ]
     total = sum(length for _, length in lengths)
     return sum(length for sideways, length in lengths if sideways) / total if total else 0.0
 
 
-def segment_scan(segmenter: Segmenter, scan: Path) -> PageLayout:
+def segment_scan(segmenter: Segmenter, scan: Path, upside_down: bool = False) -> PageLayout:
     """The checked layout of the page scan at ``scan``; an unreadable scan is an ``UnreadableImage``
-    naming it."""
+    naming it. ``upside_down``: the scan is segmented turned a half turn, as a page that lies upside down
+    is written, and its layout given on the scan as it lies."""
     try:
         page = np.asarray(load_scan(scan))
     except (OSError, ValueError) as exc:
         raise UnreadableImage(f"{scan}: not a readable page scan ({exc}).") from None
+    if upside_down:
+        return segment_page(segmenter, np.ascontiguousarray(np.rot90(page, 2)), str(scan)).turned_back(2)
     return segment_page(segmenter, page, str(scan))
 
 

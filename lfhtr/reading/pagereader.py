@@ -26,7 +26,7 @@ from lfhtr.errors import DataError, UnreadableImage
 from lfhtr.imaging.folder import UNREADABLE
 from lfhtr.log import log
 from lfhtr.outputs import guard_distinct_stems, guard_output
-from lfhtr.pages.cut import load_page_regions
+from lfhtr.pages.cut import PageRegions, load_page_regions
 from lfhtr.pages.hocr import write_hocr
 from lfhtr.pages.layout_xml import write_layout
 from lfhtr.pages.parse import read_document
@@ -153,10 +153,10 @@ def read_pages(
 
 
 def _layout_file(
-    scan: Path, out: Path, segmenter: Segmenter | None, layouts: Path | None
+    scan: Path, out: Path, segmenter: Segmenter | None, layouts: Path | None, upside_down: bool = False
 ) -> tuple[Path, PageLayout | None]:
     """The PAGE/ALTO file that gives the scan's lines: the user's, or the segmenter's written into
-    ``out`` (and then its layout too)."""
+    ``out`` (and then its layout too), found on the scan turned a half turn where it is ``upside_down``."""
     if layouts is not None:
         for name in (f"{scan.stem}.xml", f"{scan.stem}.page.xml", f"{scan.stem}.alto.xml"):
             if (layouts / name).is_file():
@@ -165,7 +165,7 @@ def _layout_file(
     if segmenter is None:
         raise DataError(f"{scan}: give a segmenter or a folder of PAGE/ALTO files to find its lines.")
     target = out / f"{scan.stem}.page.xml"
-    layout = segment_scan(segmenter, scan)
+    layout = segment_scan(segmenter, scan, upside_down)
     write_layout(layout, scan.name, target, "page", f"segmenter {segmenter.kind}")
     return target, layout
 
@@ -174,23 +174,48 @@ def _read_page(
     reader: LineReader, scan: Path, out: Path, segmenter: Segmenter | None, layouts: Path | None
 ) -> PageReading:
     layout_file, layout = _layout_file(scan, out, segmenter, layouts)
-    if read_document(layout_file).lines:
-        lines = _lines_read(reader, scan, layout_file)
-        log.info(f"{scan.name}: {len(lines)} lines read")
-    else:  # a blank leaf, a cover: its files are written all the same, so that no page goes missing
-        lines = []
+    if not read_document(layout_file).lines:  # a blank leaf, a cover: its files are written all the same
         log.warning(f"{scan.name}: no lines found; its files hold no text")
+        lines = []
+    else:
+        regions = _regions(reader, scan, layout_file)
+        if reads_upside_down(reader.recognizer, regions.found.images):
+            layout, regions = _upside_down(reader, scan, out, segmenter, layout, regions)
+        lines = _lines_read(reader, scan, regions)
+        log.info(f"{scan.name}: {len(lines)} lines read")
     with Image.open(scan) as image:
         return PageReading(scan, lines, image.size, layout)
 
 
-def _lines_read(reader: LineReader, scan: Path, layout_file: Path) -> list[PageLine]:
-    regions = load_page_regions(scan.parent, [layout_file], reader.recognizer.height, ["*"], unit="line")
-    if reads_upside_down(reader.recognizer, regions.found.images):
+def _upside_down(
+    reader: LineReader,
+    scan: Path,
+    out: Path,
+    segmenter: Segmenter | None,
+    layout: PageLayout | None,
+    regions: PageRegions,
+) -> tuple[PageLayout | None, PageRegions]:
+    """The layout and lines of a scan whose lines read far surer turned a half turn: found again on the
+    scan turned, where a segmenter found them; the user's own lines are theirs to turn."""
+    if segmenter is None:
         log.warning(
-            f"{scan.name}: its lines read far surer turned a half turn; the scan is most likely upside down "
-            "(or turned a quarter the wrong way): turn it upright and read it again"
+            f"{scan.name}: its lines read far surer turned a half turn; the scan is most likely "
+            "upside down (or turned a quarter the wrong way): turn it upright and read it again"
         )
+        return layout, regions
+    log.warning(
+        f"{scan.name}: its lines read far surer turned a half turn; read as a scan upside down "
+        "(its files give the lines on the scan as it lies, running right to left)"
+    )
+    layout_file, layout = _layout_file(scan, out, segmenter, None, upside_down=True)
+    return layout, _regions(reader, scan, layout_file)
+
+
+def _regions(reader: LineReader, scan: Path, layout_file: Path) -> PageRegions:
+    return load_page_regions(scan.parent, [layout_file], reader.recognizer.height, ["*"], unit="line")
+
+
+def _lines_read(reader: LineReader, scan: Path, regions: PageRegions) -> list[PageLine]:
     lines = []
     for name, reading in zip(regions.found.names, reader.read(regions.found.images, scan.name)):
         region = regions.regions[name][1]

@@ -3,7 +3,9 @@
 A scan turned upside down (or a quarter the wrong way, its writing found running sideways upwards where
 it runs downwards) is segmented as well as any, and read into nonsense with no error. Read turned a
 half turn, its lines are what the model knows and read far surer; a page the right way up reads surer
-as it is, even with a weak model. Segmentation cannot tell: only reading can, so the reader says it.
+as it is, even with a weak model. Segmentation cannot tell (a page lying the long way round it finds
+turned upright, as written upwards, which is upside down for one written downwards): only reading can,
+so the reader finds such a page's lines again on it turned a half turn.
 """
 
 from __future__ import annotations
