@@ -391,6 +391,20 @@ def test_a_page_turned_a_quarter_either_way_is_found_line_by_line_on_the_scan_as
     assert caplog.text.count("most of its writing runs sideways, taken as written upwards") == 2
 
 
+def test_a_table_of_narrow_columns_whose_rows_are_traced_level_is_not_turned(font_files: list[str]) -> None:
+    """Two columns of numbers gather the page's ink in columns more sharply than its rows of entries do,
+    as a page turned a quarter does; traced as it lies, its rows are level lines, and so it stays."""
+    page = Image.new("L", (1700, 2200), 235)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(font_files[-1], 40)  # a hand whose numbers the ridges follow along the rows
+    rows = range(150, 2100, 60)
+    for row, y in enumerate(rows):
+        for x in (80, 890):
+            draw.text((x, y), str(1000 + 37 * row + x), font=font, fill=20)
+    found = _segmenter().segment(np.asarray(page)).lines()
+    assert len(found) >= len(rows) and all(line.orientation == 0 for line in found)
+
+
 def test_a_layout_turned_back_lies_where_the_page_lay() -> None:
     line = TextLine("l", ((10.0, 20.0), (50.0, 20.0)), ((10.0, 5.0), (50.0, 5.0), (50.0, 25.0), (10.0, 25.0)))
     layout = PageLayout(100, 40, (TextRegion("r", page_box(100, 40), (line,)),))

@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from lfhtr.imaging.ink import InkMap
     from lfhtr.imaging.textlines import FoundLine
 
+TURNED_SIDEWAYS = 0.2
+"""The share of a page's writing, by length, that must be traced sideways as the page lies for a page
+whose ink gathers in columns (``lfhtr.imaging.skew.runs_sideways``) to be traced turned a quarter: a
+table of narrow columns gathers its ink in columns too, but where its rows are traced as level lines it
+is upright."""
 BASELINE_AT = 0.75
 """Where the baseline of a line that fills its image lies, as a share of the height from the top: below
 the x-height, above the descenders."""
@@ -52,8 +57,9 @@ class InkRidges(Segmenter[PluginOptions]):
 
         height, width = page.shape
         found = find_ink(page)
-        if not runs_sideways(found.ink):
-            return self._levelled(found, (width, height))
+        layout = self._levelled(found, (width, height))
+        if not runs_sideways(found.ink) or layout.sideways_share() < TURNED_SIDEWAYS:
+            return layout
         # turned a quarter clockwise, lines written upwards run level (downwards: upside down, which
         # only reading can tell)
         upright = InkMap(without_ruling(np.ascontiguousarray(np.rot90(found.ink, -1))), found.scale)

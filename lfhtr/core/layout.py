@@ -55,6 +55,15 @@ class PageLayout:
         """Every line of the page in reading order."""
         return [line for region in self.regions for line in region.lines]
 
+    def sideways_share(self) -> float:
+        """The share of the lines' baseline length that runs sideways (0 where there are none)."""
+        lengths = [
+            (line.orientation % 180 != 0, sum(map(math.dist, line.baseline, line.baseline[1:])))
+            for line in self.lines()
+        ]
+        total = sum(length for _, length in lengths)
+        return sum(length for sideways, length in lengths if sideways) / total if total else 0.0
+
     def turned_back(self, quarters: int) -> PageLayout:
         """This layout, found on its page turned ``quarters`` quarter turns clockwise, on the page as it
         lay before: every point turned back, orientations turned with it (a level line found on a page

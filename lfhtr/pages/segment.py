@@ -7,7 +7,6 @@ happen here, once for every segmenter.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import cast
 
@@ -15,7 +14,7 @@ import numpy as np
 
 from lfhtr.core import plugins
 from lfhtr.core.interfaces import Segmenter
-from lfhtr.core.layout import LayoutError, PageLayout, TextLine, check_layout
+from lfhtr.core.layout import LayoutError, PageLayout, check_layout
 from lfhtr.errors import PluginError, UnreadableImage
 from lfhtr.imaging.scans import load_scan
 from lfhtr.log import log
@@ -40,21 +39,12 @@ def segment_page(segmenter: Segmenter, page: np.ndarray, source: str) -> PageLay
         check_layout(layout, page.shape[1], page.shape[0])
     except LayoutError as exc:
         raise PluginError(f"{who} returned an unusable layout: {exc}.") from None
-    if _sideways_share(layout.lines()) > MOSTLY_SIDEWAYS:
+    if layout.sideways_share() > MOSTLY_SIDEWAYS:
         log.warning(
             f"{source}: most of its writing runs sideways, taken as written upwards; if the scan is "
             "turned, `lfhtr read` reads it the other way where its lines read far surer so"
         )
     return layout
-
-
-def _sideways_share(lines: list[TextLine]) -> float:
-    """The share of the lines' baseline length that runs sideways (0 where there are none)."""
-    lengths = [
-        (line.orientation % 180 != 0, sum(map(math.dist, line.baseline, line.baseline[1:]))) for line in lines
-    ]
-    total = sum(length for _, length in lengths)
-    return sum(length for sideways, length in lengths if sideways) / total if total else 0.0
 
 
 def segment_scan(segmenter: Segmenter, scan: Path, upside_down: bool = False) -> PageLayout:
