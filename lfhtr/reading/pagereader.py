@@ -205,7 +205,7 @@ def _upside_down(
         return layout, regions
     log.warning(
         f"{scan.name}: its lines read far surer turned a half turn; read as a scan upside down "
-        "(its files give the lines on the scan as it lies, running right to left)"
+        "(its files give the lines on the scan as it lies, running the other way)"
     )
     layout_file, layout = _layout_file(scan, out, segmenter, None, upside_down=True)
     return layout, _regions(reader, scan, layout_file)
