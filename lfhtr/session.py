@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
@@ -14,6 +14,9 @@ from lfhtr.core.interfaces import BuildContext, Segmenter
 from lfhtr.errors import LfhtrError, SpecError
 from lfhtr.pages.auto import AUTO, segmented_pages
 from lfhtr.text.charset import Charset
+
+if TYPE_CHECKING:
+    from lfhtr.train.recognizer import Recognizer
 
 
 def _in_language(option: str, keep_charset: bool) -> list[str]:
@@ -150,12 +153,25 @@ class Session:
         return self.build("segmenter", self.spec.segmenter)
 
     def page_source(
-        self, images: Path, pages: str, include: list[str], limit: int | None
+        self,
+        images: Path,
+        pages: str,
+        include: list[str],
+        limit: int | None,
+        recognizer: Recognizer | None = None,
     ) -> Path | list[Path]:
         """Where an image set's page files are: its ``pages`` folder, or for ``auto`` the layouts the
-        spec's segmenter finds on the scans in ``images`` (cached in the run folder)."""
+        spec's segmenter finds on the scans in ``images`` (cached in the run folder); a line
+        ``recognizer`` that reads a page's lines far surer turned a half turn has it found turned."""
         if pages == AUTO:
-            return segmented_pages(images, include, self.segmenter, self.layout_cache, limit)
+            from lfhtr.reading.upright import page_reads_upside_down
+
+            check = (
+                partial(page_reads_upside_down, recognizer)
+                if recognizer is not None and recognizer.unit == "line"
+                else None
+            )
+            return segmented_pages(images, include, self.segmenter, self.layout_cache, limit, check)
         return self.resolve(pages)
 
     def context(self) -> BuildContext:

@@ -259,6 +259,35 @@ def test_pages_auto_segments_once_and_every_stage_reads_the_found_lines(
     assert summary["line_recall"] == metrics["line_recall"]
 
 
+def test_pages_auto_finds_a_page_its_model_reads_upside_down_again_turned_and_keeps_that_layout(
+    scan: tuple[Path, list[TextLine], TextLine], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path, truth, _ = scan
+    with Image.open(path) as upright:
+        upright.rotate(180).save(path.with_name("turned.png"))
+    asked: list[str] = []
+
+    def upside_down(scan: Path, layout: Path) -> bool:
+        asked.append(scan.name)
+        return scan.name == "turned.png"
+
+    cache = tmp_path / "cache"
+    with caplog.at_level("WARNING", logger="lfhtr"):
+        files = auto.segmented_pages(path.parent, ["*.png"], _segmenter(), cache, upside_down=upside_down)
+    assert [file.name for file in files] == ["scan.xml", "turned.upside-down.xml"]
+    assert "turned.png: its lines read far surer turned a half turn" in caplog.text
+    lines = [line for line in read_document(files[1]).lines if len(line.baseline) >= 2]
+    size = Image.open(path).size
+    on_turned = PageLayout(*size, (TextRegion("r", page_box(*size), tuple(truth)),)).turned_back(2).lines()
+    match = match_lines([(line.polygon, line.baseline) for line in lines], _pairs(on_turned))
+    assert match.baseline_recall > 0.9  # the upright page's lines, where they lie on the turned scan
+    across = [(line.baseline[0], line.baseline[-1]) for line in lines]
+    across = [(x0, x1) for (x0, y0), (x1, y1) in across if abs(x1 - x0) > abs(y1 - y0)]
+    assert len(across) == len(TEXTS) and all(x0 > x1 for x0, x1 in across)  # running right to left
+    again = auto.segmented_pages(path.parent, ["*.png"], _segmenter(), cache, upside_down=upside_down)
+    assert again == files and sorted(asked) == ["scan.png", "scan.png", "turned.png", "turned.png"]
+
+
 def test_a_labelled_set_cannot_take_its_texts_from_pages_auto(
     make_session: Callable[..., Session], scan: tuple[Path, list[TextLine], TextLine]
 ) -> None:
@@ -444,6 +473,28 @@ def test_a_scan_upside_down_or_turned_a_quarter_reads_as_it_does_upright(
     assert all(cer < upright_cer + 0.05 * len(truth) for cer in turned_cers)
     (x0, _), (x1, _) = pages[1].lines[0].baseline[0], pages[1].lines[0].baseline[-1]
     assert x0 > x1  # the upside-down scan's lines run right to left on it
+
+
+@needs_gw_scan
+def test_transcribe_with_pages_auto_reads_a_scan_upside_down_turned(tmp_path: Path) -> None:
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    with Image.open(GW_SCAN) as upright:
+        upright.rotate(180).save(scans / "276.png")
+    spec = tmp_path / "s" / "session.json"
+    folder = json.dumps({"images": str(scans), "pages": "auto"})
+    made = runner.invoke(app, ["init", str(spec), "--from", "en-line", "--set", f"transcribe={folder}"])
+    assert made.exit_code == 0, made.output
+    lexicon_off = "transcribe.decode.lexicon=false"
+    result = runner.invoke(
+        app, ["run", "transcribe", str(spec), "--checkpoint", "en-line", "--set", lexicon_off]
+    )
+    assert result.exit_code == 0, result.output
+    assert "276.png: its lines read far surer turned a half turn" in " ".join(result.output.split())
+    written = read_document(spec.parent / "runs" / "session" / "transcribe" / "pages" / "276.upside-down.xml")
+    truth = page_text([line.text or "" for line in read_document(GW_TRUTH).lines])
+    read = page_text([line.text or "" for line in written.lines])
+    assert edit_distance(truth, read) < 0.5 * len(truth)  # read as it lay: over 0.75
 
 
 def test_damaged_scans_are_skipped_with_a_warning_and_cost_no_other_page(

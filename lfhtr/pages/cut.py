@@ -116,6 +116,11 @@ def load_page_regions(
     return result
 
 
+def page_lines(scan: Path, layout: Path, height: int) -> PageRegions:
+    """The lines of one scan, as its PAGE/ALTO file ``layout`` gives them, cut out ``height`` high."""
+    return load_page_regions(scan.parent, [layout], height, ["*"], unit="line")
+
+
 def scaled(points: list[Point], factor: tuple[float, float]) -> list[Point]:
     return [(x * factor[0], y * factor[1]) for x, y in points]
 

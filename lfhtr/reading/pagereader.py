@@ -26,7 +26,7 @@ from lfhtr.errors import DataError, UnreadableImage
 from lfhtr.imaging.folder import UNREADABLE
 from lfhtr.log import log
 from lfhtr.outputs import guard_distinct_stems, guard_output
-from lfhtr.pages.cut import PageRegions, load_page_regions
+from lfhtr.pages.cut import PageRegions, page_lines
 from lfhtr.pages.hocr import write_hocr
 from lfhtr.pages.layout_xml import write_layout
 from lfhtr.pages.parse import read_document
@@ -178,7 +178,7 @@ def _read_page(
         log.warning(f"{scan.name}: no lines found; its files hold no text")
         lines = []
     else:
-        regions = _regions(reader, scan, layout_file)
+        regions = page_lines(scan, layout_file, reader.recognizer.height)
         if reads_upside_down(reader.recognizer, regions.found.images):
             layout, regions = _upside_down(reader, scan, out, segmenter, layout, regions)
         lines = _lines_read(reader, scan, regions)
@@ -208,11 +208,7 @@ def _upside_down(
         "(its files give the lines on the scan as it lies, running the other way)"
     )
     layout_file, layout = _layout_file(scan, out, segmenter, None, upside_down=True)
-    return layout, _regions(reader, scan, layout_file)
-
-
-def _regions(reader: LineReader, scan: Path, layout_file: Path) -> PageRegions:
-    return load_page_regions(scan.parent, [layout_file], reader.recognizer.height, ["*"], unit="line")
+    return layout, page_lines(scan, layout_file, reader.recognizer.height)
 
 
 def _lines_read(reader: LineReader, scan: Path, regions: PageRegions) -> list[PageLine]:

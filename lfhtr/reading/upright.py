@@ -11,11 +11,14 @@ so the reader finds such a page's lines again on it turned a half turn.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from lfhtr.core.interfaces import Reading
+from lfhtr.pages.cut import page_lines
+from lfhtr.pages.parse import read_document
 
 SAMPLED = 4
 """The longest lines of a page read both ways: enough to outvote one odd line, few enough to cost a
@@ -30,6 +33,11 @@ class _Reads(Protocol):
     def read(self, images: Sequence[np.ndarray], batch_size: int = ...) -> tuple[list[Reading], Any]: ...
 
 
+class _ReadsLines(_Reads, Protocol):
+    @property
+    def height(self) -> int: ...
+
+
 def reads_upside_down(recognizer: _Reads, lines: Sequence[np.ndarray]) -> bool:
     """Whether the longest of a page's cut ``lines`` (as the recogniser reads them) read clearly surer
     turned a half turn: the page is then most likely upside down."""
@@ -42,3 +50,11 @@ def reads_upside_down(recognizer: _Reads, lines: Sequence[np.ndarray]) -> bool:
     half_turned = [reading.confidence for reading in readings[len(longest) :]]
     surer = sum(turned_score > score for score, turned_score in zip(as_cut, half_turned))
     return surer > len(longest) / 2 and float(np.mean(half_turned)) > float(np.mean(as_cut)) + SURER
+
+
+def page_reads_upside_down(recognizer: _ReadsLines, scan: Path, layout: Path) -> bool:
+    """``reads_upside_down`` for the lines of ``scan`` that its PAGE/ALTO file ``layout`` gives; False
+    for a page without lines."""
+    if not read_document(layout).lines:
+        return False
+    return reads_upside_down(recognizer, page_lines(scan, layout, recognizer.height).found.images)

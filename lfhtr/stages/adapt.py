@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from lfhtr.core.interfaces import AdaptationOptions, AdaptationStrategy
@@ -37,9 +38,8 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     device = setup(session, ranks)
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
     recognizer = load_recognizer(session, base, device)
-    target = load_unlabelled(
-        o.target, session.resolve, recognizer.height, session.page_source, recognizer.unit
-    )
+    page_source = partial(session.page_source, recognizer=recognizer)
+    target = load_unlabelled(o.target, session.resolve, recognizer.height, page_source, recognizer.unit)
     for line in target.skipped:
         log.warning(f"skipped {line}")
     monitor = (

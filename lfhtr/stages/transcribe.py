@@ -33,7 +33,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
         scans = session.resolve(folder)
         pages = load_page_regions(
             scans,
-            session.page_source(scans, settings.pages, ["*"], None),
+            session.page_source(scans, settings.pages, ["*"], None, recognizer),
             recognizer.height,
             ["*"],
             unit=recognizer.unit,
