@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from lfhtr.atomic import atomic_write
 from lfhtr.core import plugins
 from lfhtr.core import spec as specs
 from lfhtr.core.interfaces import BuildContext, Segmenter
 from lfhtr.errors import LfhtrError, SpecError
-from lfhtr.pages.auto import AUTO, segmented_pages
+from lfhtr.pages.auto import AUTO, UpsideDown, segmented_pages
 from lfhtr.text.charset import Charset
-
-if TYPE_CHECKING:
-    from lfhtr.train.recognizer import Recognizer
 
 
 def _in_language(option: str, keep_charset: bool) -> list[str]:
@@ -158,20 +155,13 @@ class Session:
         pages: str,
         include: list[str],
         limit: int | None,
-        recognizer: Recognizer | None = None,
+        upside_down: UpsideDown | None = None,
     ) -> Path | list[Path]:
         """Where an image set's page files are: its ``pages`` folder, or for ``auto`` the layouts the
-        spec's segmenter finds on the scans in ``images`` (cached in the run folder); a line
-        ``recognizer`` that reads a page's lines far surer turned a half turn has it found turned."""
+        spec's segmenter finds on the scans in ``images`` (cached in the run folder), a page that
+        ``upside_down`` says reads far surer turned a half turn found turned."""
         if pages == AUTO:
-            from lfhtr.reading.upright import page_reads_upside_down
-
-            check = (
-                partial(page_reads_upside_down, recognizer)
-                if recognizer is not None and recognizer.unit == "line"
-                else None
-            )
-            return segmented_pages(images, include, self.segmenter, self.layout_cache, limit, check)
+            return segmented_pages(images, include, self.segmenter, self.layout_cache, limit, upside_down)
         return self.resolve(pages)
 
     def context(self) -> BuildContext:

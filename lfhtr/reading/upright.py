@@ -11,12 +11,14 @@ so the reader finds such a page's lines again on it turned a half turn.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from lfhtr.core.interfaces import Reading
+from lfhtr.pages.auto import UpsideDown
 from lfhtr.pages.cut import page_lines
 from lfhtr.pages.parse import read_document
 
@@ -36,6 +38,9 @@ class _Reads(Protocol):
 class _ReadsLines(_Reads, Protocol):
     @property
     def height(self) -> int: ...
+
+    @property
+    def unit(self) -> str: ...
 
 
 def reads_upside_down(recognizer: _Reads, lines: Sequence[np.ndarray]) -> bool:
@@ -58,3 +63,9 @@ def page_reads_upside_down(recognizer: _ReadsLines, scan: Path, layout: Path) ->
     if not read_document(layout).lines:
         return False
     return reads_upside_down(recognizer, page_lines(scan, layout, recognizer.height).found.images)
+
+
+def upside_down_check(recognizer: _ReadsLines) -> UpsideDown | None:
+    """``page_reads_upside_down`` with ``recognizer``, for ``pages: auto``; None for a word model, which
+    reads no page's lines."""
+    return partial(page_reads_upside_down, recognizer) if recognizer.unit == "line" else None

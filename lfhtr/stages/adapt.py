@@ -15,6 +15,7 @@ from lfhtr.loops.heldback import held_back_indices
 from lfhtr.loops.roundplan import plan_rounds
 from lfhtr.pipeline import build_pipeline
 from lfhtr.reading.reader import load_recognizer
+from lfhtr.reading.upright import upside_down_check
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, guard_fresh_start, setup
 from lfhtr.stages.runrecord import record_start
@@ -38,7 +39,7 @@ def run(session: Session, resume: bool = False, restart: bool = False, checkpoin
     device = setup(session, ranks)
     base = default_checkpoint(session, checkpoint or o.checkpoint, "pretrain-best")
     recognizer = load_recognizer(session, base, device)
-    page_source = partial(session.page_source, recognizer=recognizer)
+    page_source = partial(session.page_source, upside_down=upside_down_check(recognizer))
     target = load_unlabelled(o.target, session.resolve, recognizer.height, page_source, recognizer.unit)
     for line in target.skipped:
         log.warning(f"skipped {line}")

@@ -15,6 +15,7 @@ from lfhtr.pages.cut import PageRegions, load_page_regions
 from lfhtr.pages.write import fill_readings, write_document
 from lfhtr.reading.formats import readings_document
 from lfhtr.reading.reader import load_recognizer, reader_for
+from lfhtr.reading.upright import upside_down_check
 from lfhtr.session import Session
 from lfhtr.stages.common import default_checkpoint, setup
 from lfhtr.stages.runrecord import record_start
@@ -33,7 +34,7 @@ def run(session: Session, images: str | None = None, checkpoint: str | None = No
         scans = session.resolve(folder)
         pages = load_page_regions(
             scans,
-            session.page_source(scans, settings.pages, ["*"], None, recognizer),
+            session.page_source(scans, settings.pages, ["*"], None, upside_down_check(recognizer)),
             recognizer.height,
             ["*"],
             unit=recognizer.unit,
