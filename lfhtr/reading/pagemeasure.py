@@ -16,7 +16,7 @@ from PIL import Image
 
 from lfhtr.core.interfaces import Segmenter
 from lfhtr.pages.auto import segment_scans
-from lfhtr.pages.cut import coordinate_factors, load_page_regions, scaled
+from lfhtr.pages.cut import coordinate_factors, page_lines, scaled
 from lfhtr.pages.locate import page_files, page_image
 from lfhtr.pages.match import match_lines
 from lfhtr.pages.parse import PageDocument, read_document
@@ -36,7 +36,7 @@ def _scaled_lines(doc: PageDocument, size: tuple[int, int]) -> list[tuple[list, 
 
 
 def _read(reader: LineReader, scan: Path, layout: Path) -> str:
-    regions = load_page_regions(scan.parent, [layout], reader.recognizer.height, ["*"], unit="line")
+    regions = page_lines(scan, layout, reader.recognizer.height)
     return page_text([r.text for r in reader.read(regions.found.images)])
 
 
